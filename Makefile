@@ -1,0 +1,177 @@
+# mica - build, run, test.
+#
+#   make            build the kernel (build/mica.elf) and the boot image (build/mica.iso)
+#   make run        boot in QEMU, console on this terminal (Ctrl-A X quits)
+#   make test       host unit tests + kernel boots; ends with "N passed, N failed"
+#   make help       every target
+#
+# Output goes to $(O) (build/ by default). CROSS=x86_64-elf- uses a cross
+# toolchain (on hosts whose gcc is not x86-64 ELF). DEBUG=0 builds without
+# the debug checks (used by `make bench`).
+
+O ?= build
+CROSS ?=
+DEBUG ?= 1
+CMDLINE ?=
+MEM ?= 128M
+QEMU ?= qemu-system-x86_64
+
+CC := $(CROSS)gcc
+LD := $(CROSS)ld
+NM := $(CROSS)nm
+NASM ?= nasm
+HOST_CC ?= gcc
+
+.DEFAULT_GOAL := all
+
+# ---------------------------------------------------------------------------
+# The kernel
+
+KERNEL_C_SRCS := \
+	kernel/main.c \
+	kernel/console.c \
+	kernel/serial.c \
+	kernel/vga.c \
+	kernel/multiboot.c \
+	kernel/cmdline.c \
+	kernel/gdt.c \
+	kernel/trap.c \
+	kernel/pic.c \
+	kernel/timer.c \
+	kernel/panic.c \
+	kernel/ksyms.c \
+	kernel/power.c \
+	kernel/ktest.c \
+	kernel/crash.c \
+	kernel/monitor.c \
+	kernel/tests/basics_test.c \
+	lib/format.c \
+	lib/string.c
+
+KERNEL_ASM_SRCS := \
+	boot/boot.asm \
+	kernel/trap_entry.asm
+
+KERNEL_OBJS := $(KERNEL_ASM_SRCS:%.asm=$(O)/%.o) $(KERNEL_C_SRCS:%.c=$(O)/%.o)
+
+GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
+
+KERNEL_CFLAGS := -std=gnu11 -O2 -g \
+	-ffreestanding -nostdinc -isystem $(GCC_INCLUDE) -Iinclude \
+	-mcmodel=kernel -mno-red-zone -mno-sse -mno-sse2 -mno-mmx -mno-80387 \
+	-fno-pic -fno-pie -fno-stack-protector -fno-omit-frame-pointer \
+	-mno-omit-leaf-frame-pointer -fno-asynchronous-unwind-tables \
+	-fno-strict-aliasing -fno-common \
+	-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-MMD -MP -DMICA_DEBUG=$(DEBUG)
+# -Wmissing-prototypes makes every non-static function have a header declaration.
+
+KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack \
+	--no-warn-rwx-segments -T linker.ld
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(O)/%.o: %.asm
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf64 -g -F dwarf -w+all -MD $(@:.o=.d) -MP $< -o $@
+
+# Two links: the first without symbols, then with the table gen-ksyms.py
+# makes from the first (it sits in .ksyms, last, so nothing else moves).
+$(O)/ksyms-empty.c:
+	@mkdir -p $(O)
+	python3 scripts/gen-ksyms.py /dev/null $@
+
+$(O)/mica-pass1.elf: $(KERNEL_OBJS) $(O)/ksyms-empty.o linker.ld
+	$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(O)/ksyms-empty.o
+
+$(O)/ksyms.c: $(O)/mica-pass1.elf scripts/gen-ksyms.py
+	$(NM) -n $< | python3 scripts/gen-ksyms.py - $@
+
+$(O)/ksyms-empty.o $(O)/ksyms.o: $(O)/%.o: $(O)/%.c
+	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(O)/mica.elf: $(O)/mica-pass1.elf $(O)/ksyms.o
+	$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(O)/ksyms.o
+	@$(NM) -n $(O)/mica-pass1.elf | grep -i ' t ' > $(O)/syms-pass1.txt
+	@$(NM) -n $@ | grep -i ' t ' > $(O)/syms-pass2.txt
+	@cmp -s $(O)/syms-pass1.txt $(O)/syms-pass2.txt || \
+		{ echo "error: text symbols moved between the two links"; exit 1; }
+
+# ---------------------------------------------------------------------------
+# Boot image
+
+$(O)/mica.iso: $(O)/mica.elf scripts/mkiso.sh $(O)/cmdline.txt
+	scripts/mkiso.sh $@ $(O)/mica.elf "$(CMDLINE)"
+
+# Rebuild the ISO when CMDLINE changes.
+$(O)/cmdline.txt: FORCE
+	@mkdir -p $(O)
+	@echo "$(CMDLINE)" | cmp -s - $@ || echo "$(CMDLINE)" > $@
+
+# ---------------------------------------------------------------------------
+# Host unit tests (tests/), built for Linux with ASan and UBSan
+
+HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Iinclude \
+	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+HOST_TESTS := $(O)/tests/test_format $(O)/tests/test_cmdline
+
+$(O)/tests/test_format: tests/test_format.c lib/format.c
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) $^ -o $@
+
+$(O)/tests/test_cmdline: tests/test_cmdline.c kernel/cmdline.c lib/string.c
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -fno-builtin $^ -o $@
+
+# ---------------------------------------------------------------------------
+# Targets for people
+
+.PHONY: all iso kernel run run-vga gdb test host-tests deps clean help FORCE
+
+all: iso
+
+kernel: $(O)/mica.elf
+
+iso: $(O)/mica.iso
+
+deps:
+	@scripts/deps.sh
+
+QEMU_FLAGS := -m $(MEM) -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
+
+run: deps
+	@$(MAKE) --no-print-directory iso
+	$(QEMU) $(QEMU_FLAGS) -cdrom $(O)/mica.iso -display none -serial mon:stdio
+
+run-vga: deps
+	@$(MAKE) --no-print-directory iso
+	$(QEMU) $(QEMU_FLAGS) -cdrom $(O)/mica.iso -serial mon:stdio
+
+gdb: deps
+	@$(MAKE) --no-print-directory iso
+	scripts/gdb.sh $(O)
+
+host-tests: $(HOST_TESTS)
+	@for t in $(HOST_TESTS); do $$t || exit 1; done
+
+test: deps
+	@$(MAKE) --no-print-directory $(O)/mica.elf $(HOST_TESTS)
+	@python3 scripts/run-tests.py --build $(O)
+
+clean:
+	rm -rf $(O)
+
+help:
+	@echo "make / make iso   build $(O)/mica.elf and $(O)/mica.iso"
+	@echo "make run          boot in QEMU on this terminal (Ctrl-A X quits; CMDLINE='...' MEM=...)"
+	@echo "make run-vga      the same with a VGA window"
+	@echo "make gdb          QEMU paused + gdb attached with symbols (docs/debugging.md)"
+	@echo "make test         every test; ends with 'N passed, N failed'"
+	@echo "make host-tests   only the host unit tests (tests/, ASan+UBSan)"
+	@echo "make deps         install the tools (scripts/deps.sh)"
+	@echo "make clean        remove $(O)/"
+
+-include $(KERNEL_OBJS:.o=.d) $(O)/ksyms.d $(O)/ksyms-empty.d

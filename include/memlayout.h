@@ -1,0 +1,62 @@
+/*
+ * include/memlayout.h - the virtual address-space map, as a picture.
+ *
+ *   0xffffffffffffffff +---------------------------------+
+ *                      | kernel image (text, rodata,     |  KERNEL_VMA + phys
+ *   0xffffffff80000000 |  data, bss, ksyms)  -2 GiB      |  (-mcmodel=kernel)
+ *                      +---------------------------------+
+ *                      |             unused              |
+ *                      +---------------------------------+
+ *                      | direct map of all physical RAM  |  DIRECT_MAP_BASE + phys
+ *   0xffff800000000000 | (2 MiB / 1 GiB pages, NX)       |
+ *                      +---------------------------------+
+ *                      |  non-canonical hole (#GP)       |
+ *   0x0000800000000000 +---------------------------------+
+ *                      | user stack (grows down)         |  USER_STACK_TOP
+ *   0x00007ffffffff000 |  ...  mmap areas (top-down)     |
+ *                      |  ...  heap (brk, grows up)      |
+ *                      | ELF segments                    |  from USER_MIN_ELF
+ *   0x0000000000400000 +---------------------------------+
+ *                      | never mapped: NULL faults       |
+ *   0x0000000000000000 +---------------------------------+
+ *
+ * The kernel half (PML4 slots 256-511) is the same in every address space.
+ */
+#ifndef MICA_MEMLAYOUT_H
+#define MICA_MEMLAYOUT_H
+
+#include <types.h>
+
+#define PAGE_SIZE 4096ul
+#define PAGE_SHIFT 12
+#define PAGE_MASK (~(PAGE_SIZE - 1))
+
+#define KERNEL_VMA 0xffffffff80000000ul
+#define KERNEL_LOAD_PHYS 0x100000ul
+#define DIRECT_MAP_BASE 0xffff800000000000ul
+#define DIRECT_MAP_MAX GiB(512) /* one PML4 slot */
+
+#define USER_MIN_ELF 0x400000ul
+#define USER_TOP 0x0000800000000000ul /* first non-canonical address */
+#define USER_STACK_TOP 0x00007ffffffff000ul
+
+/* Linker-script symbols (their addresses are what matters). */
+extern char _kernel_start[], _text_end[], _rodata_end[], _bss_start[],
+    _bss_end[], _kernel_end[];
+
+/* The kernel-virtual address of physical address pa (through the direct map). */
+static inline void *phys_to_virt(paddr_t pa)
+{
+    return (void *)(pa + DIRECT_MAP_BASE);
+}
+
+/* The physical address behind a direct-map or kernel-image address. */
+static inline paddr_t virt_to_phys(const void *va)
+{
+    vaddr_t v = (vaddr_t)va;
+    if (v >= KERNEL_VMA)
+        return v - KERNEL_VMA;
+    return v - DIRECT_MAP_BASE;
+}
+
+#endif

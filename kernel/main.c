@@ -1,0 +1,62 @@
+/*
+ * kernel/main.c - kmain(), the first C code, and the order things start in.
+ *
+ * boot/boot.asm calls kmain(magic, info) on the boot stack in the higher
+ * half with interrupts off. Each step below needs the ones before it: the
+ * console first (so everything after can report), then the boot
+ * information, the CPU tables (GDT, IDT), the interrupt controller and
+ * timer, and finally what the command line asked for.
+ */
+#include <arch/gdt.h>
+#include <arch/x86.h>
+#include <kernel/cmdline.h>
+#include <kernel/console.h>
+#include <kernel/crash.h>
+#include <kernel/ktest.h>
+#include <kernel/monitor.h>
+#include <kernel/multiboot.h>
+#include <kernel/pic.h>
+#include <kernel/serial.h>
+#include <kernel/timer.h>
+#include <kernel/trap.h>
+
+#define MICA_VERSION "0.1"
+
+void kmain(uint32_t magic, paddr_t info_phys);
+
+static void print_banner(void)
+{
+    kprintf("\nmica " MICA_VERSION " - a small x86-64 kernel for learning virtual memory\n");
+    kprintf("built " __DATE__ " " __TIME__ "\n");
+}
+
+static void cpu_tables_init(void)
+{
+    gdt_init();
+    idt_init();
+    pic_init();
+    timer_init();
+    serial_enable_rx_irq();
+    irq_enable();
+}
+
+void kmain(uint32_t magic, paddr_t info_phys)
+{
+    console_init();
+    multiboot_parse(magic, info_phys);
+    cmdline_parse(boot_info.cmdline);
+    console_set_quiet(cmdline_has("quiet"));
+
+    print_banner();
+    multiboot_print();
+    cpu_tables_init();
+    kprintf("traps: IDT loaded, timer at %d Hz, serial input on IRQ 4\n", TIMER_HZ);
+
+    const char *crash = cmdline_get("crash");
+    if (crash)
+        crash_run(crash);
+    const char *test = cmdline_get("test");
+    if (test)
+        ktest_run(*test ? test : "all");
+    monitor_run();
+}

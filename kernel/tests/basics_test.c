@@ -1,0 +1,59 @@
+/*
+ * kernel/tests/basics_test.c - in-kernel tests of the boot foundation:
+ * formatting, the command line, the symbol table, the timer, the traps.
+ */
+#include <arch/x86.h>
+#include <kernel/cmdline.h>
+#include <kernel/ksyms.h>
+#include <kernel/ktest.h>
+#include <kernel/timer.h>
+#include <lib/format.h>
+#include <lib/string.h>
+
+void kmain(uint32_t magic, paddr_t info_phys);
+
+KTEST(format_in_kernel)
+{
+    char buf[64];
+    int n = fmt_snprintf(buf, sizeof(buf), "%d|%5u|%-4x|%08lx|%s|%c|%p", -42, 7u, 0xabu,
+                         0xdeadbeeful, "mica", 'k', (void *)0x1000);
+    KEXPECT(strcmp(buf, "-42|    7|ab  |deadbeef|mica|k|0x1000") == 0);
+    KEXPECT_EQ(n, strlen(buf));
+}
+
+KTEST(cmdline_has_test_option)
+{
+    /* every test boot passes test=...; the driver also passes mica.marker=1 */
+    KEXPECT(cmdline_get("test") != NULL);
+    const char *marker = cmdline_get("mica.marker");
+    KEXPECT(marker != NULL && strcmp(marker, "1") == 0);
+    KEXPECT(cmdline_get("no-such-option") == NULL);
+}
+
+KTEST(ksyms_names_kmain)
+{
+    uint64_t offset = 99;
+    const char *name = ksym_lookup((uint64_t)kmain + 5, &offset);
+    KEXPECT(name != NULL && strcmp(name, "kmain") == 0);
+    KEXPECT_EQ(offset, 5);
+    KEXPECT_EQ(ksym_address("kmain"), (uint64_t)kmain);
+    KEXPECT(ksym_lookup(0x1234, &offset) == NULL);
+}
+
+KTEST(timer_ticks_advance)
+{
+    uint64_t start = timer_ticks();
+    while (timer_ticks() < start + 2)
+        __asm__ volatile("sti; hlt" ::: "memory");
+    KEXPECT(timer_ticks() >= start + 2);
+    KEXPECT(read_rflags() & RFLAGS_IF);
+}
+
+KTEST(cpu_in_long_mode_with_nx)
+{
+    KEXPECT(rdmsr(MSR_EFER) & EFER_LME);
+    KEXPECT(rdmsr(MSR_EFER) & EFER_NXE);
+    KEXPECT(read_cr0() & CR0_PG);
+    KEXPECT(read_cr0() & CR0_WP);
+    KEXPECT((uint64_t)kmain >= 0xffffffff80000000ul);
+}

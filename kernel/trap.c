@@ -1,0 +1,122 @@
+/*
+ * kernel/trap.c - the IDT and where each trap goes.
+ *
+ * idt[v] is an interrupt gate to trap_stubs[v] (trap_entry.asm). Interrupt
+ * gates clear IF, so handlers run with interrupts off. Exceptions go to
+ * exception_handle(); IRQs to the handler registered in irq_handlers[].
+ * Double faults and NMIs run on their own IST stacks (see kernel/gdt.c).
+ */
+#include <arch/gdt.h>
+#include <arch/x86.h>
+#include <kernel/console.h>
+#include <kernel/panic.h>
+#include <kernel/pic.h>
+#include <kernel/trap.h>
+
+struct __attribute__((packed)) idt_gate {
+    uint16_t offset_low;
+    uint16_t selector;
+    uint8_t ist;
+    uint8_t type_attr;
+    uint16_t offset_mid;
+    uint32_t offset_high;
+    uint32_t reserved;
+};
+
+#define GATE_INTERRUPT_PRESENT 0x8e /* P=1, DPL=0, type 0xE (64-bit interrupt gate) */
+#define GATE_DPL3 0x60
+
+extern const uint64_t trap_stubs[256];
+static struct idt_gate idt[256] __attribute__((aligned(16)));
+static irq_handler_fn irq_handlers[T_IRQ_COUNT];
+
+static const char *const exception_names[T_EXCEPTIONS] = {
+    [T_DIVIDE] = "divide error",
+    [T_DEBUG] = "debug",
+    [T_NMI] = "non-maskable interrupt",
+    [T_BREAKPOINT] = "breakpoint",
+    [T_OVERFLOW] = "overflow",
+    [T_BOUND] = "bound range exceeded",
+    [T_INVALID_OPCODE] = "invalid opcode",
+    [T_NO_FPU] = "device not available",
+    [T_DOUBLE_FAULT] = "double fault",
+    [9] = "coprocessor segment overrun",
+    [T_INVALID_TSS] = "invalid TSS",
+    [T_SEGMENT_NOT_PRESENT] = "segment not present",
+    [T_STACK_FAULT] = "stack-segment fault",
+    [T_GENERAL_PROTECTION] = "general protection fault",
+    [T_PAGE_FAULT] = "page fault",
+    [T_X87_FPU] = "x87 floating-point error",
+    [T_ALIGNMENT] = "alignment check",
+    [T_MACHINE_CHECK] = "machine check",
+    [T_SIMD] = "SIMD floating-point error",
+    [20] = "virtualization exception",
+    [21] = "control protection exception",
+};
+
+const char *trap_name(uint64_t vector)
+{
+    if (vector < T_EXCEPTIONS && exception_names[vector])
+        return exception_names[vector];
+    if (vector < T_EXCEPTIONS)
+        return "reserved exception";
+    return "interrupt";
+}
+
+static void idt_set_gate(int vector, uint64_t handler, uint8_t ist, uint8_t dpl_bits)
+{
+    struct idt_gate *g = &idt[vector];
+    g->offset_low = (uint16_t)handler;
+    g->selector = GDT_KERNEL_CODE;
+    g->ist = ist;
+    g->type_attr = GATE_INTERRUPT_PRESENT | dpl_bits;
+    g->offset_mid = (uint16_t)(handler >> 16);
+    g->offset_high = (uint32_t)(handler >> 32);
+    g->reserved = 0;
+}
+
+void idt_init(void)
+{
+    for (int v = 0; v < 256; v++)
+        idt_set_gate(v, trap_stubs[v], 0, 0);
+    idt_set_gate(T_DOUBLE_FAULT, trap_stubs[T_DOUBLE_FAULT], IST_DOUBLE_FAULT, 0);
+    idt_set_gate(T_NMI, trap_stubs[T_NMI], IST_NMI, 0);
+    /* int3 from user mode is allowed (debuggers and tests use it) */
+    idt_set_gate(T_BREAKPOINT, trap_stubs[T_BREAKPOINT], 0, GATE_DPL3);
+
+    struct descriptor_ptr ptr = { sizeof(idt) - 1, (uint64_t)idt };
+    lidt(&ptr);
+}
+
+void irq_register(int irq, irq_handler_fn handler)
+{
+    assert(irq >= 0 && irq < T_IRQ_COUNT);
+    irq_handlers[irq] = handler;
+    pic_unmask(irq);
+}
+
+static void irq_handle(struct trapframe *tf)
+{
+    int irq = (int)(tf->vector - T_IRQ_BASE);
+    if (pic_is_spurious(irq))
+        return;
+    if (irq_handlers[irq])
+        irq_handlers[irq](tf);
+    pic_eoi(irq);
+}
+
+static void exception_handle(struct trapframe *tf)
+{
+    /* Later issues hook in here: user-copy fixups, mm_fault(), signals. */
+    panic_trap(tf);
+}
+
+void trap_dispatch(struct trapframe *tf)
+{
+    if (tf->vector < T_EXCEPTIONS)
+        exception_handle(tf);
+    else if (tf->vector < T_IRQ_BASE + T_IRQ_COUNT)
+        irq_handle(tf);
+    else
+        kprintf("mica: unexpected interrupt vector %lu\n", tf->vector);
+}
