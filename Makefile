@@ -45,6 +45,15 @@ KERNEL_C_SRCS := \
 	kernel/crash.c \
 	kernel/monitor.c \
 	kernel/tests/basics_test.c \
+	mm/memmap.c \
+	mm/frame.c \
+	mm/kmalloc.c \
+	mm/pagetable.c \
+	mm/kernel_map.c \
+	mm/mm_init.c \
+	mm/tests/frame_test.c \
+	mm/tests/kmalloc_test.c \
+	mm/tests/kernel_map_test.c \
 	lib/format.c \
 	lib/string.c
 

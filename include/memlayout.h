@@ -41,8 +41,8 @@
 #define USER_STACK_TOP 0x00007ffffffff000ul
 
 /* Linker-script symbols (their addresses are what matters). */
-extern char _kernel_start[], _text_end[], _rodata_end[], _bss_start[],
-    _bss_end[], _kernel_end[];
+extern char _kernel_start[], _text_end[], _rodata_start[], _rodata_end[], _data_start[],
+    _bss_start[], _bss_end[], _ksyms_start[], _kernel_end[];
 
 /* The kernel-virtual address of physical address pa (through the direct map). */
 static inline void *phys_to_virt(paddr_t pa)

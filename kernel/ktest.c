@@ -4,13 +4,16 @@
  * The table is the .ktests section, [_ktests_start, _ktests_end), filled by
  * KTEST() in any file. One test runs at a time; `current_failure` holds the
  * first failure message of the running test ("" while it has none).
- * Before/after hooks (ktest_check_hooks) let subsystems add leak checks.
+ * Around every test the free-frame count is taken (after kmalloc gives back
+ * its spare slabs): a test that does not give back every frame fails.
  */
 #include <kernel/console.h>
 #include <kernel/ktest.h>
 #include <kernel/power.h>
 #include <lib/format.h>
 #include <lib/string.h>
+#include <mm/frame.h>
+#include <mm/kmalloc.h>
 
 extern const struct ktest _ktests_start[], _ktests_end[];
 
@@ -37,11 +40,24 @@ static bool filter_matches(const char *filter, const char *name)
     return strcmp(filter, name) == 0;
 }
 
-/* Runs one test; returns true when it passed. */
+/* Free frames, with the caches that hold free memory emptied first. */
+static uint64_t free_frames_settled(void)
+{
+    kmalloc_shrink();
+    return frame_free_count();
+}
+
+/* Runs one test; returns true when it passed (and leaked no frame). */
 static bool ktest_run_one(const struct ktest *t)
 {
     current_failure[0] = '\0';
+    uint64_t free_before = free_frames_settled();
     t->run();
+    frame_fail_nth_alloc(0); /* a test may leave the switch armed */
+    uint64_t free_after = free_frames_settled();
+    if (free_after != free_before)
+        ktest_fail(__FILE__, __LINE__, "free frames %lu before, %lu after: %ld leaked",
+                   free_before, free_after, (long)(free_before - free_after));
     if (current_failure[0]) {
         kprintf_always("FAIL %s: %s\n", t->name, current_failure);
         return false;

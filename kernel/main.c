@@ -4,8 +4,9 @@
  * boot/boot.asm calls kmain(magic, info) on the boot stack in the higher
  * half with interrupts off. Each step below needs the ones before it: the
  * console first (so everything after can report), then the boot
- * information, the CPU tables (GDT, IDT), the interrupt controller and
- * timer, and finally what the command line asked for.
+ * information, the CPU tables (GDT, IDT) so faults are reported, memory
+ * management, the interrupt controller and timer, and finally what the
+ * command line asked for.
  */
 #include <arch/gdt.h>
 #include <arch/x86.h>
@@ -19,6 +20,7 @@
 #include <kernel/serial.h>
 #include <kernel/timer.h>
 #include <kernel/trap.h>
+#include <mm/mm_init.h>
 
 #define MICA_VERSION "0.1"
 
@@ -34,6 +36,10 @@ static void cpu_tables_init(void)
 {
     gdt_init();
     idt_init();
+}
+
+static void interrupts_init(void)
+{
     pic_init();
     timer_init();
     serial_enable_rx_irq();
@@ -50,6 +56,8 @@ void kmain(uint32_t magic, paddr_t info_phys)
     print_banner();
     multiboot_print();
     cpu_tables_init();
+    mm_init();
+    interrupts_init();
     kprintf("traps: IDT loaded, timer at %d Hz, serial input on IRQ 4\n", TIMER_HZ);
 
     const char *crash = cmdline_get("crash");
