@@ -44,6 +44,7 @@ KERNEL_C_SRCS := \
 	kernel/ktest.c \
 	kernel/crash.c \
 	kernel/monitor.c \
+	kernel/bench.c \
 	kernel/tests/basics_test.c \
 	mm/memmap.c \
 	mm/frame.c \
@@ -54,6 +55,7 @@ KERNEL_C_SRCS := \
 	mm/tests/frame_test.c \
 	mm/tests/kmalloc_test.c \
 	mm/tests/kernel_map_test.c \
+	mm/tests/frame_bench.c \
 	lib/format.c \
 	lib/string.c
 
@@ -70,7 +72,7 @@ KERNEL_CFLAGS := -std=gnu11 -O2 -g \
 	-mcmodel=kernel -mno-red-zone -mno-sse -mno-sse2 -mno-mmx -mno-80387 \
 	-fno-pic -fno-pie -fno-stack-protector -fno-omit-frame-pointer \
 	-mno-omit-leaf-frame-pointer -fno-asynchronous-unwind-tables \
-	-fno-strict-aliasing -fno-common \
+	-fno-strict-aliasing -fno-common -fno-optimize-sibling-calls \
 	-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-MMD -MP -DMICA_DEBUG=$(DEBUG)
 # -Wmissing-prototypes makes every non-static function have a header declaration.
@@ -125,7 +127,10 @@ $(O)/cmdline.txt: FORCE
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Iinclude \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-HOST_TESTS := $(O)/tests/test_format $(O)/tests/test_cmdline
+HOST_MM_CFLAGS := $(HOST_CFLAGS) -DMICA_HOST_TEST -DMICA_DEBUG=1
+
+HOST_TESTS := $(O)/tests/test_format $(O)/tests/test_cmdline \
+	$(O)/tests/test_memmap $(O)/tests/test_frame $(O)/tests/test_kmalloc
 
 $(O)/tests/test_format: tests/test_format.c lib/format.c
 	@mkdir -p $(dir $@)
@@ -135,10 +140,22 @@ $(O)/tests/test_cmdline: tests/test_cmdline.c kernel/cmdline.c lib/string.c
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) -fno-builtin $^ -o $@
 
+$(O)/tests/test_memmap: tests/test_memmap.c mm/memmap.c
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_MM_CFLAGS) $^ -o $@
+
+$(O)/tests/test_frame: tests/test_frame.c tests/host_shim.c mm/frame.c
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_MM_CFLAGS) $^ -o $@
+
+$(O)/tests/test_kmalloc: tests/test_kmalloc.c tests/host_shim.c mm/kmalloc.c mm/frame.c
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_MM_CFLAGS) $^ -o $@
+
 # ---------------------------------------------------------------------------
 # Targets for people
 
-.PHONY: all iso kernel run run-vga gdb test host-tests deps clean help FORCE
+.PHONY: all iso kernel run run-vga gdb test host-tests bench deps clean help FORCE
 
 all: iso
 
@@ -170,6 +187,11 @@ test: deps
 	@$(MAKE) --no-print-directory $(O)/mica.elf $(HOST_TESTS)
 	@python3 scripts/run-tests.py --build $(O)
 
+# Benchmarks use the release build (no debug checks) under -icount shift=0.
+bench: deps
+	@$(MAKE) --no-print-directory O=$(O)/release DEBUG=0 $(O)/release/mica.elf
+	@python3 scripts/bench.py --build $(O)/release
+
 clean:
 	rm -rf $(O)
 
@@ -180,6 +202,7 @@ help:
 	@echo "make gdb          QEMU paused + gdb attached with symbols (docs/debugging.md)"
 	@echo "make test         every test; ends with 'N passed, N failed'"
 	@echo "make host-tests   only the host unit tests (tests/, ASan+UBSan)"
+	@echo "make bench        benchmarks in guest instructions/op (qemu -icount shift=0)"
 	@echo "make deps         install the tools (scripts/deps.sh)"
 	@echo "make clean        remove $(O)/"
 

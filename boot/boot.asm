@@ -48,7 +48,8 @@ mb2_header:
     dd MB2_ARCH_I386
     dd mb2_header_end - mb2_header
     dd 0x100000000 - (MB2_MAGIC + MB2_ARCH_I386 + (mb2_header_end - mb2_header))
-    ; entry address tag: e_entry is a higher-half address GRUB cannot jump to
+    ; entry address tag: e_entry is a higher-half address; some GRUB versions
+    ; refuse such an ELF64 entry, so give the physical one explicitly
 align 8
     dw 3, 0
     dd 12
@@ -180,7 +181,10 @@ extern kmain
 long_mode_high:
     mov rsp, boot_stack_top
     xor ebp, ebp                    ; ends the frame-pointer chain for backtraces
-    ; edi = magic, esi = info (32-bit moves zero-extended the upper halves)
+    ; edi = magic, esi = info. The upper halves of RDI/RSI are undefined after
+    ; the switch from 32-bit code: a 32-bit move to itself zero-extends them.
+    mov edi, edi
+    mov esi, esi
     call kmain
 .hang:
     cli

@@ -44,6 +44,7 @@
 extern char _kernel_start[], _text_end[], _rodata_start[], _rodata_end[], _data_start[],
     _bss_start[], _bss_end[], _ksyms_start[], _kernel_end[];
 
+#ifndef MICA_HOST_TEST
 /* The kernel-virtual address of physical address pa (through the direct map). */
 static inline void *phys_to_virt(paddr_t pa)
 {
@@ -58,5 +59,27 @@ static inline paddr_t virt_to_phys(const void *va)
         return v - KERNEL_VMA;
     return v - DIRECT_MAP_BASE;
 }
+
+/* virt_to_phys for an address known to be in the direct map (one subtraction). */
+static inline paddr_t direct_to_phys(const void *va)
+{
+    return (vaddr_t)va - DIRECT_MAP_BASE;
+}
+#else
+/* Host unit tests (tests/): "physical memory" is an arena in the test process. */
+extern unsigned char *host_phys_base;
+static inline void *phys_to_virt(paddr_t pa)
+{
+    return host_phys_base + pa;
+}
+static inline paddr_t virt_to_phys(const void *va)
+{
+    return (paddr_t)((const unsigned char *)va - host_phys_base);
+}
+static inline paddr_t direct_to_phys(const void *va)
+{
+    return virt_to_phys(va);
+}
+#endif
 
 #endif

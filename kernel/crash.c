@@ -11,6 +11,8 @@
 #include <kernel/crash.h>
 #include <kernel/panic.h>
 #include <lib/string.h>
+#include <memlayout.h>
+#include <mm/frame.h>
 
 /* Far from anything mapped: user half, above where programs live. */
 #define CRASH_UNMAPPED_ADDRESS 0x00007a0000000000ul
@@ -54,6 +56,47 @@ __attribute__((noinline)) static void crash_assert(void)
     assert(answer == 42);
 }
 
+__attribute__((noinline)) static void crash_write_kernel_text(void)
+{
+    volatile uint8_t *text = (volatile uint8_t *)(uintptr_t)crash_run;
+    kprintf("crash: writing to kernel text at %p (mapped read-execute)\n", (void *)text);
+    *text = 0xc3;
+}
+
+static uint8_t data_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+
+__attribute__((noinline)) static void crash_exec_data(void)
+{
+    data_page[0] = 0xc3; /* ret: harmless if it ever ran */
+    void (*fn)(void) = (void (*)(void))(uintptr_t)data_page;
+    kprintf("crash: calling into .bss at %p (mapped no-execute)\n", (void *)data_page);
+    fn();
+}
+
+/* Each frame is at least 512 bytes; 64 KiB of them overruns the 16 KiB boot stack. */
+__attribute__((noinline)) static uint64_t crash_recurse(uint64_t depth)
+{
+    volatile uint8_t frame[512];
+    frame[depth % sizeof(frame)] = (uint8_t)depth;
+    if (depth > 1000000)
+        return frame[0];
+    return crash_recurse(depth + 1) + frame[depth % sizeof(frame)];
+}
+
+__attribute__((noinline)) static void crash_stack_overflow(void)
+{
+    kprintf("crash: recursing until the boot stack overflows into its guard page\n");
+    kprintf("%lu\n", crash_recurse(0));
+}
+
+__attribute__((noinline)) static void crash_double_free(void)
+{
+    struct page *page = frame_alloc(0, FRAME_NORMAL);
+    kprintf("crash: freeing frame %#lx twice\n", page_to_phys(page));
+    frame_free(page);
+    frame_free(page);
+}
+
 struct crash_case {
     const char *name;
     void (*run)(void);
@@ -65,6 +108,10 @@ static const struct crash_case crash_cases[] = {
     { "divide", crash_divide_by_zero },
     { "panic", crash_panic },
     { "assert", crash_assert },
+    { "write-text", crash_write_kernel_text },
+    { "exec-data", crash_exec_data },
+    { "stack-overflow", crash_stack_overflow },
+    { "double-free", crash_double_free },
 };
 
 void crash_run(const char *what)

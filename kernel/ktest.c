@@ -7,6 +7,7 @@
  * Around every test the free-frame count is taken (after kmalloc gives back
  * its spare slabs): a test that does not give back every frame fails.
  */
+#include <kernel/bench.h>
 #include <kernel/console.h>
 #include <kernel/ktest.h>
 #include <kernel/power.h>
@@ -30,7 +31,7 @@ void ktest_fail(const char *file, int line, const char *fmt, ...)
     va_end(ap);
 }
 
-static bool filter_matches(const char *filter, const char *name)
+bool name_matches_filter(const char *filter, const char *name)
 {
     if (strcmp(filter, "all") == 0)
         return true;
@@ -71,7 +72,7 @@ void ktest_run(const char *filter)
     int passed = 0, failed = 0;
     kprintf_always("ktest: running \"%s\"\n", filter);
     for (const struct ktest *t = _ktests_start; t < _ktests_end; t++) {
-        if (!filter_matches(filter, t->name))
+        if (!name_matches_filter(filter, t->name))
             continue;
         if (ktest_run_one(t))
             passed++;

@@ -10,6 +10,7 @@
  */
 #include <arch/gdt.h>
 #include <arch/x86.h>
+#include <kernel/bench.h>
 #include <kernel/cmdline.h>
 #include <kernel/console.h>
 #include <kernel/crash.h>
@@ -63,6 +64,9 @@ void kmain(uint32_t magic, paddr_t info_phys)
     const char *crash = cmdline_get("crash");
     if (crash)
         crash_run(crash);
+    const char *bench = cmdline_get("bench");
+    if (bench)
+        bench_run(*bench ? bench : "all");
     const char *test = cmdline_get("test");
     if (test)
         ktest_run(*test ? test : "all");

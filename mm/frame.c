@@ -57,9 +57,14 @@ void frame_init(struct page *array, pfn_t nframes)
     alloc_calls = free_calls = failed_allocs = fail_countdown = 0;
 }
 
-/* Puts the free block (pfn, order) on its list, first merging it with free buddies. */
+/*
+ * Puts the free block (pfn, order) on its list, first merging it with free
+ * buddies. Every head that stops being a head (the block's own, when it
+ * merges into a lower buddy) is left with no flags.
+ */
 static void buddy_insert(pfn_t pfn, unsigned order)
 {
+    pfn_to_page(pfn)->flags = 0;
     while (order < FRAME_MAX_ORDER) {
         pfn_t buddy = pfn ^ ((pfn_t)1 << order);
         if (buddy >= frame_table_size)
@@ -227,6 +232,7 @@ void frame_free(struct page *page)
     free_calls++;
     free_frames += (uint64_t)1 << order;
     page->refcount = 0;
+    page->flags = 0;
 #if MICA_DEBUG
     memset(page_to_virt(page), FREED_FRAME_JUNK, PAGE_SIZE << order);
     for (pfn_t i = 1; i < ((pfn_t)1 << order); i++)

@@ -59,6 +59,9 @@ int memmap_remove(struct memmap *map, paddr_t start, paddr_t end)
             i++;
             continue;
         }
+        /* cutting a hole in the middle needs one more slot: check before changing anything */
+        if (r.start < start && r.end > end && map->count == MEMMAP_MAX_RANGES)
+            return -ENOMEM;
         remove_at(map, i);
         /* Put back what sticks out on either side. */
         if (r.start < start) {
@@ -90,15 +93,19 @@ paddr_t memmap_end(const struct memmap *map)
 
 paddr_t memmap_take(struct memmap *map, uint64_t size, uint64_t align, paddr_t limit)
 {
+    if (align == 0 || (align & (align - 1)) != 0 || size == 0)
+        return 0; /* align must be a power of two */
     for (size_t i = 0; i < map->count; i++) {
-        paddr_t start = ALIGN_UP(map->ranges[i].start, align);
-        if (start == 0)
-            start = align; /* 0 means failure: never hand it out */
-        if (start + size <= map->ranges[i].end && start + size <= limit) {
-            if (memmap_remove(map, start, start + size) < 0)
-                return 0;
-            return start;
-        }
+        paddr_t start = MAX(map->ranges[i].start, align); /* 0 means failure: skip it */
+        paddr_t end = MIN(map->ranges[i].end, limit);
+        if (start > ~0ul - (align - 1))
+            continue; /* rounding up would wrap */
+        start = ALIGN_UP(start, align);
+        if (start >= end || size > end - start)
+            continue;
+        if (memmap_remove(map, start, start + size) < 0)
+            return 0;
+        return start;
     }
     return 0;
 }

@@ -33,8 +33,10 @@ BOOT_TIMEOUT = 120  # seconds; a whole in-kernel test boot takes a few
 
 
 class Boot:
-    def __init__(self, name, cmdline, mem="128M", expect_panic=None, timeout=BOOT_TIMEOUT):
+    def __init__(self, name, cmdline, mem="128M", expect_panic=None, timeout=BOOT_TIMEOUT,
+                 cpu=None):
         self.name = name
+        self.cpu = cpu
         self.cmdline = cmdline
         self.mem = mem
         self.expect_panic = expect_panic  # list of regexes, for crash boots
@@ -72,6 +74,27 @@ BOOTS = [
         r"assertion failed: answer == 42",
         r"kernel/crash.c:\d+ in crash_assert\(\)",
     ]),
+    # W^X: kernel text is read-only, data is not executable
+    Boot("crash-write-text", "test=crash crash=write-text", expect_panic=[
+        r"error code 0x3: protection violation \(page present\), write, kernel mode",
+        r"CR2 \(faulting address\) = 0xffffffff8010",
+        r"crash_write_kernel_text\+0x",
+    ]),
+    Boot("crash-exec-data", "test=crash crash=exec-data", expect_panic=[
+        r"error code 0x11: protection violation \(page present\), instruction fetch, kernel mode",
+    ]),
+    # a kernel stack overflow hits the guard page and is reported on the IST stack
+    Boot("crash-stack-overflow", "test=crash crash=stack-overflow", expect_panic=[
+        r"unhandled exception 8 \(double fault\)",
+        r"kernel stack overflow",
+        r"crash_recurse\+0x",
+    ]),
+    Boot("crash-double-free", "test=crash crash=double-free", expect_panic=[
+        r"frame_free: double free of frame 0x[0-9a-f]+ \(pfn \d+\)",
+        r"crash_double_free\+0x",
+    ]),
+    # the memory-map corner cases: RAM above 4 GiB, 1 GiB pages in the direct map
+    Boot("ktest-5G-1G-pages", KTEST, mem="5G", cpu="qemu64,+pdpe1gb"),
 ]
 
 
@@ -138,6 +161,8 @@ def run_qemu(build, boot):
     cmd = ["qemu-system-x86_64", "-m", boot.mem, "-no-reboot", "-display", "none",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
            "-serial", f"file:{log_path}", "-monitor", "none", "-cdrom", iso]
+    if boot.cpu:
+        cmd += ["-cpu", boot.cpu]
     start = time.monotonic()
     try:
         proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,

@@ -26,14 +26,18 @@ struct memmap {
 void memmap_clear(struct memmap *map);
 /* Adds [start, end) (union with what is there). Returns -ENOMEM when the array is full. */
 int memmap_add(struct memmap *map, paddr_t start, paddr_t end);
-/* Removes [start, end) from every range it overlaps (a range may split in two). */
+/*
+ * Removes [start, end) from every range it overlaps (a range may split in
+ * two). Returns 0, or -ENOMEM when a split needs a slot the array does not
+ * have (then the set is unchanged).
+ */
 int memmap_remove(struct memmap *map, paddr_t start, paddr_t end);
 /* Total bytes in the set. */
 uint64_t memmap_total(const struct memmap *map);
 /* The end of the highest range (0 when empty). */
 paddr_t memmap_end(const struct memmap *map);
 /*
- * Finds `size` bytes, aligned to `align`, that lie wholly below `limit`,
+ * Finds `size` bytes, aligned to `align` (a power of two), that lie wholly below `limit`,
  * removes them from the set and returns their start; returns 0 when there
  * is no such place (0 is never handed out: the first MiB is not usable).
  */
