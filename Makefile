@@ -52,6 +52,14 @@ KERNEL_C_SRCS := \
 	mm/pagetable.c \
 	mm/kernel_map.c \
 	mm/mm_init.c \
+	mm/vma.c \
+	mm/mm.c \
+	mm/mm_check.c \
+	mm/fault.c \
+	mm/usercopy.c \
+	mm/tests/vma_test.c \
+	mm/tests/vma_bench.c \
+	mm/tests/mm_test.c \
 	mm/tests/frame_test.c \
 	mm/tests/kmalloc_test.c \
 	mm/tests/kernel_map_test.c \
@@ -61,7 +69,8 @@ KERNEL_C_SRCS := \
 
 KERNEL_ASM_SRCS := \
 	boot/boot.asm \
-	kernel/trap_entry.asm
+	kernel/trap_entry.asm \
+	kernel/usercopy.asm
 
 KERNEL_OBJS := $(KERNEL_ASM_SRCS:%.asm=$(O)/%.o) $(KERNEL_C_SRCS:%.c=$(O)/%.o)
 
@@ -130,7 +139,8 @@ HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Iinclude \
 HOST_MM_CFLAGS := $(HOST_CFLAGS) -DMICA_HOST_TEST -DMICA_DEBUG=1
 
 HOST_TESTS := $(O)/tests/test_format $(O)/tests/test_cmdline \
-	$(O)/tests/test_memmap $(O)/tests/test_frame $(O)/tests/test_kmalloc
+	$(O)/tests/test_memmap $(O)/tests/test_frame $(O)/tests/test_kmalloc \
+	$(O)/tests/test_vma $(O)/tests/test_pagetable
 
 $(O)/tests/test_format: tests/test_format.c lib/format.c
 	@mkdir -p $(dir $@)
@@ -149,6 +159,14 @@ $(O)/tests/test_frame: tests/test_frame.c tests/host_shim.c mm/frame.c
 	$(HOST_CC) $(HOST_MM_CFLAGS) $^ -o $@
 
 $(O)/tests/test_kmalloc: tests/test_kmalloc.c tests/host_shim.c mm/kmalloc.c mm/frame.c
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_MM_CFLAGS) $^ -o $@
+
+$(O)/tests/test_vma: tests/test_vma.c tests/host_kmalloc.c tests/host_shim.c mm/vma.c lib/format.c
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_MM_CFLAGS) $^ -o $@
+
+$(O)/tests/test_pagetable: tests/test_pagetable.c tests/host_shim.c mm/pagetable.c mm/frame.c
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_MM_CFLAGS) $^ -o $@
 

@@ -12,9 +12,11 @@
  *                      +---------------------------------+
  *                      |  non-canonical hole (#GP)       |
  *   0x0000800000000000 +---------------------------------+
- *                      | user stack (grows down)         |  USER_STACK_TOP
- *   0x00007ffffffff000 |  ...  mmap areas (top-down)     |
- *                      |  ...  heap (brk, grows up)      |
+ *   0x00007ffffffff000 | user stack (grows down, 8 MiB)  |  USER_STACK_TOP
+ *                      |  ... 128 MiB gap ...            |
+ *   0x00007ffff7fff000 | mmap areas (top-down)           |  USER_MMAP_BASE
+ *                      |  ...                            |
+ *                      | heap (brk, grows up)            |
  *                      | ELF segments                    |  from USER_MIN_ELF
  *   0x0000000000400000 +---------------------------------+
  *                      | never mapped: NULL faults       |
@@ -38,7 +40,11 @@
 
 #define USER_MIN_ELF 0x400000ul
 #define USER_TOP 0x0000800000000000ul /* first non-canonical address */
-#define USER_STACK_TOP 0x00007ffffffff000ul
+#define USER_STACK_TOP 0x00007ffffffff000ul   /* Linux's TASK_SIZE, without randomisation */
+#define USER_STACK_LIMIT_DEFAULT MiB(8)       /* RLIMIT_STACK's default soft limit */
+#define USER_STACK_GAP MiB(128)               /* between the stack top and mmap_base (Linux's minimum) */
+#define USER_MMAP_BASE (USER_STACK_TOP - USER_STACK_GAP) /* mmap areas go down from here */
+#define USER_MMAP_MIN 0x10000ul               /* lowest address mmap hands out (vm.mmap_min_addr) */
 
 /* Linker-script symbols (their addresses are what matters). */
 extern char _kernel_start[], _text_end[], _rodata_start[], _rodata_end[], _data_start[],

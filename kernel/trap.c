@@ -12,6 +12,8 @@
 #include <kernel/panic.h>
 #include <kernel/pic.h>
 #include <kernel/trap.h>
+#include <mm/fault.h>
+#include <mm/usercopy.h>
 
 struct __attribute__((packed)) idt_gate {
     uint16_t offset_low;
@@ -105,10 +107,33 @@ static void irq_handle(struct trapframe *tf)
     pic_eoi(irq);
 }
 
+/*
+ * A page fault. In kernel mode only the user-copy routines may fault (on a
+ * user address): mm_fault() gets the chance to map the page, and if it
+ * cannot, the copy resumes at its fixup and returns -EFAULT. Any other
+ * kernel-mode fault is a kernel bug and gets the full report.
+ */
+static void page_fault_trap(struct trapframe *tf)
+{
+    struct fault f = fault_from_trapframe(tf, read_cr2());
+    uint64_t fixup = f.user ? 0 : extable_fixup(tf->rip);
+    if (!f.user && !fixup)
+        panic_trap(tf);
+    if (mm_fault(mm_current(), &f) == FAULT_RESOLVED)
+        return;
+    if (fixup) {
+        tf->rip = fixup;
+        return;
+    }
+    panic_trap(tf); /* user mode arrives with the process issue */
+}
+
 static void exception_handle(struct trapframe *tf)
 {
-    /* Later issues hook in here: user-copy fixups, mm_fault(), signals. */
-    panic_trap(tf);
+    if (tf->vector == T_PAGE_FAULT)
+        page_fault_trap(tf);
+    else
+        panic_trap(tf);
 }
 
 void trap_dispatch(struct trapframe *tf)

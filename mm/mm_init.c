@@ -15,6 +15,7 @@
 #include <kernel/console.h>
 #include <kernel/multiboot.h>
 #include <kernel/panic.h>
+#include <mm/fault.h>
 #include <mm/frame.h>
 #include <mm/kernel_map.h>
 #include <mm/mm_init.h>
@@ -103,7 +104,7 @@ static void print_summary(void)
             "(Linux: 64 bytes, 1.56%%)\n",
             sizeof(struct page), mm_boot.frame_table_bytes >> 10, per_10000 / 100,
             per_10000 % 100);
-    kprintf("frames: %lu free (%lu KiB) = usable %lu - kernel page table %lu\n",
+    kprintf("frames: %lu free (%lu KiB) = usable %lu - kernel page table %lu - zero frame 1\n",
             mm_boot.free_frames_at_boot, mm_boot.free_frames_at_boot * 4,
             mm_boot.usable_frames, mm_boot.kmap_frames);
 }
@@ -120,6 +121,7 @@ void mm_init(void)
     add_usable_between(0, EARLY_MAP_LIMIT);
     mm_boot.kmap_frames = kmap_init(&mm_boot.ram);
     add_usable_between(EARLY_MAP_LIMIT, ~0ul);
+    fault_init(); /* the zero frame */
     mm_boot.free_frames_at_boot = frame_free_count();
     print_summary();
 }

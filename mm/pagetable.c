@@ -17,7 +17,8 @@
  *     flush of that page when the table is the active one (CR3).
  * Two ways down the tree: pt_walk() follows one address; walk_range()
  * visits every present leaf of a range, skipping absent tables, so its
- * cost follows what is mapped, not the size of the range.
+ * cost follows what is mapped, not the size of the range. The user half
+ * holds only 4 KiB pages (huge pages are for the kernel's direct map).
  */
 #include <arch/pte.h>
 #include <arch/x86.h>
@@ -297,9 +298,9 @@ static void visit_unmap(struct range_walk *w, pte_t *table, unsigned i, vaddr_t 
 {
     struct page *frame = pte_frame(table[i]);
     leaf_set(w, table, i, va, 0);
-    frame_put(frame);
-    if (w->arg)
+    if (!(frame->flags & PG_ZERO)) /* the zero frame is not resident memory of anyone's */
         (*(uint64_t *)w->arg)++;
+    frame_put(frame);
 }
 
 uint64_t pt_unmap_range(pte_t *pml4, vaddr_t start, vaddr_t end)
@@ -324,6 +325,7 @@ static void visit_protect(struct range_walk *w, pte_t *table, unsigned i, vaddr_
 
 void pt_protect_range(pte_t *pml4, vaddr_t start, vaddr_t end, enum pt_prot prot)
 {
+    prot |= PT_USER;
     struct range_walk w = { .start = start, .end = end, .visit = visit_protect, .arg = &prot };
     walk_range(&w, pml4);
 }
@@ -342,6 +344,7 @@ static void visit_copy(struct range_walk *w, pte_t *table, unsigned i, vaddr_t v
         return;
     }
     pte_t value = table[i];
+    assert(!pte_present(*dst)); /* the destination is a fresh address space */
     if (c->mode == PT_COPY_COW && (value & X86_PTE_WRITE)) {
         value &= ~X86_PTE_WRITE; /* both sides read-only: the first write copies */
         leaf_set(w, table, i, va, value);
@@ -355,6 +358,25 @@ int pt_copy_range(pte_t *dst, pte_t *src, vaddr_t start, vaddr_t end, enum pt_co
     struct copy_args args = { dst, mode };
     struct range_walk w = { .start = start, .end = end, .visit = visit_copy, .arg = &args };
     return walk_range(&w, src);
+}
+
+struct leaf_visitor {
+    void (*fn)(void *arg, vaddr_t va, pte_t pte);
+    void *arg;
+};
+
+static void visit_read_only(struct range_walk *w, pte_t *table, unsigned i, vaddr_t va)
+{
+    struct leaf_visitor *v = w->arg;
+    v->fn(v->arg, va, table[i]);
+}
+
+void pt_for_each_leaf(pte_t *pml4, vaddr_t start, vaddr_t end,
+                      void (*fn)(void *arg, vaddr_t va, pte_t pte), void *arg)
+{
+    struct leaf_visitor v = { fn, arg };
+    struct range_walk w = { .start = start, .end = end, .visit = visit_read_only, .arg = &v };
+    walk_range(&w, pml4);
 }
 
 void pt_destroy(pte_t *pml4)
@@ -373,8 +395,10 @@ int pt_map_page(pte_t *pml4, vaddr_t va, struct page *frame, enum pt_prot prot)
 {
     assert(va < USER_TOP && IS_ALIGNED(va, PAGE_SIZE));
     pte_t *pte = pt_walk(pml4, va, PT_LEVEL_PTE, WALK_CREATE);
-    if (!pte)
+    if (!pte) {
+        pt_unmap_range(pml4, va, va + PAGE_SIZE); /* frees the tables the walk did create */
         return -ENOMEM;
+    }
     pte_t old = *pte;
     entry_set(pte - PX(PT_LEVEL_PTE, va), PX(PT_LEVEL_PTE, va),
               pte_make(page_to_phys(frame), prot | PT_USER, PT_LEVEL_PTE));

@@ -22,6 +22,9 @@ TARGETS = {
     "frame_alloc_free_order3": ("frame_alloc(3) + frame_free", None, ""),
     "kmalloc_kfree_64": ("kmalloc(64) + kfree", 100, "issue: frame allocator"),
     "kmalloc_kfree_8192": ("kmalloc(8192) + kfree", None, ""),
+    "vma_find_10": ("vma_find, random address, 10 VMAs", None, ""),
+    "vma_find_10000": ("vma_find, random address, 10,000 VMAs (target: <= 2 x vma_find_10)", None, ""),
+    "vma_find_gap_10000": ("vma_find_gap(one page, top-down), 10,000 VMAs", None, ""),
 }
 
 

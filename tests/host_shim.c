@@ -13,6 +13,8 @@
 #include <kernel/panic.h>
 
 unsigned char *host_phys_base;
+uint64_t host_cr3;         /* include/arch/x86.h: read_cr3/write_cr3 in host tests */
+uint64_t host_tlb_flushes; /* ... and TLB flushes, counted */
 jmp_buf *host_panic_catcher;
 char host_panic_message[512];
 static uint64_t host_phys_bytes;

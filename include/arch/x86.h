@@ -67,6 +67,7 @@ static inline uint64_t read_cr2(void)
     return v;
 }
 
+#ifndef MICA_HOST_TEST
 static inline uint64_t read_cr3(void)
 {
     uint64_t v;
@@ -78,6 +79,13 @@ static inline void write_cr3(uint64_t v)
 {
     __asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory");
 }
+#else
+/* Host unit tests: CR3 is a variable and TLB flushes are counted, not done. */
+extern uint64_t host_cr3;
+extern uint64_t host_tlb_flushes;
+static inline uint64_t read_cr3(void) { return host_cr3; }
+static inline void write_cr3(uint64_t v) { host_cr3 = v; host_tlb_flushes++; }
+#endif
 
 static inline uint64_t read_cr4(void)
 {
@@ -150,6 +158,7 @@ static inline void irq_restore(uint64_t flags)
         irq_enable();
 }
 
+#ifndef MICA_HOST_TEST
 /* Drops the TLB entry for one virtual address. */
 static inline void tlb_flush_page(uint64_t va)
 {
@@ -161,6 +170,10 @@ static inline void tlb_flush_all(void)
 {
     write_cr3(read_cr3());
 }
+#else
+static inline void tlb_flush_page(uint64_t va) { (void)va; host_tlb_flushes++; }
+static inline void tlb_flush_all(void) { host_tlb_flushes++; }
+#endif
 
 struct __attribute__((packed)) descriptor_ptr {
     uint16_t limit;
@@ -195,8 +208,6 @@ static inline uint64_t read_rsp(void)
     __asm__ volatile("mov %%rsp, %0" : "=r"(v));
     return v;
 }
-
-
 
 /* Page-fault error code bits (pushed by the CPU with #PF). */
 #define PF_PRESENT (1ul << 0)        /* 0: page not present; 1: protection violation */

@@ -28,6 +28,7 @@ enum page_flag {
     PG_TAIL = 1 << 3,      /* a non-head frame of an allocated block (debug builds) */
     PG_CACHED = 1 << 4,    /* a free order-0 frame in the hot-frame cache */
     PG_SLAB = 1 << 5,      /* an allocated frame carved into kmalloc objects */
+    PG_ZERO = 1 << 6,      /* the shared zero frame (mm/fault.c): mapped read-only, never counted in RSS */
 };
 
 struct page {

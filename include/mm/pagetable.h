@@ -83,6 +83,9 @@ pte_t *pt_lookup(pte_t *pml4, vaddr_t va);
 bool pt_translate(pte_t *pml4, vaddr_t va, paddr_t *pa);
 /* The number of present entries in a table (kept in its struct page). */
 uint64_t pt_table_entries_used(const pte_t *table);
+/* Calls fn(arg, va, pte) for every present 4 KiB leaf in [start, end) of the user half. */
+void pt_for_each_leaf(pte_t *pml4, vaddr_t start, vaddr_t end,
+                      void (*fn)(void *arg, vaddr_t va, pte_t pte), void *arg);
 /* Page-table frames of an address space's user half, plus its PML4. */
 uint64_t pt_count_tables(pte_t *pml4);
 
@@ -122,18 +125,21 @@ void pt_make_writable(pte_t *pml4, vaddr_t va);
 /*
  * Unmaps every page in [start, end) (page-aligned, user half): drops each
  * frame reference, frees tables that became empty, flushes the TLB.
- * Returns the number of pages that were mapped.
+ * Returns the number of pages that were mapped, not counting mappings of
+ * the shared zero frame (which no one's resident memory includes).
  */
 uint64_t pt_unmap_range(pte_t *pml4, vaddr_t start, vaddr_t end);
 /*
- * Sets the permissions of every present page in [start, end) to prot,
+ * Sets the permissions of every present page in [start, end) to prot
+ * (PT_USER is added),
  * except that write permission is only ever kept, never granted: a page
  * that was read-only gets write access through a write fault, where
  * mm_fault() decides between copy-on-write and simply allowing it.
  */
 void pt_protect_range(pte_t *pml4, vaddr_t start, vaddr_t end, enum pt_prot prot);
 /*
- * Copies the present leaves of [start, end) from src into dst (fork),
+ * Copies the present leaves of [start, end) from src into dst (fork;
+ * nothing may be mapped in dst's range yet),
  * taking a frame reference for each; in PT_COPY_COW mode writable pages
  * become read-only in both. Cost follows what is mapped. Returns 0 or
  * -ENOMEM (dst then holds a partial copy: the caller destroys it).

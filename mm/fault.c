@@ -1,0 +1,200 @@
+/*
+ * mm/fault.c - the page-fault handler: one small function per case.
+ *
+ * mm_fault() reads as the table in docs/ and DESIGN.md:
+ *
+ *   state at the faulting address                      handler
+ *   -------------------------------------------------  -------------------
+ *   no VMA (or below a stack VMA, beyond its limit)     -> FAULT_BAD_ADDRESS
+ *   just below a GROWSDOWN VMA, within the stack limit  fault_grow_stack
+ *   access the VMA's flags do not allow                 -> FAULT_BAD_ACCESS
+ *   not present, private anonymous, read                fault_zero_page
+ *   not present, private anonymous, write               fault_zero_fill
+ *   present, read-only, write, private writable VMA     fault_cow (reuse or copy)
+ *   present, read-only, write, shared writable VMA      fault_shared_write
+ *
+ * Invariant it keeps: after FAULT_RESOLVED the page is mapped with at most
+ * the VMA's permissions, and each mapping holds one frame reference. The
+ * zero frame is never written: it is only ever mapped read-only.
+ */
+#include <arch/x86.h>
+#include <kernel/panic.h>
+#include <lib/string.h>
+#include <mm/fault.h>
+#include <mm/frame.h>
+
+static struct page *the_zero_frame;
+
+void fault_init(void)
+{
+    the_zero_frame = frame_alloc(0, FRAME_ZERO);
+    if (!the_zero_frame)
+        panic("fault_init: no frame for the zero page");
+    the_zero_frame->flags |= PG_ZERO;
+}
+
+struct page *zero_frame(void)
+{
+    return the_zero_frame;
+}
+
+struct fault fault_from_trapframe(const struct trapframe *tf, vaddr_t cr2)
+{
+    return (struct fault){
+        .va = cr2,
+        .ip = tf->rip,
+        .present = tf->error_code & PF_PRESENT,
+        .write = tf->error_code & PF_WRITE,
+        .exec = tf->error_code & PF_FETCH,
+        .user = tf->error_code & PF_USER,
+    };
+}
+
+const char *fault_result_name(enum fault_result result)
+{
+    switch (result) {
+    case FAULT_RESOLVED: return "resolved";
+    case FAULT_BAD_ADDRESS: return "no mapping at that address";
+    case FAULT_BAD_ACCESS: return "access not allowed by the mapping";
+    case FAULT_BUS_ERROR: return "beyond the end of the mapped object";
+    case FAULT_OUT_OF_MEMORY: return "out of memory";
+    }
+    return "?";
+}
+
+static bool access_allowed(const struct vma *vma, const struct fault *f)
+{
+    if (f->write)
+        return vma->flags & VM_WRITE;
+    if (f->exec)
+        return vma->flags & VM_EXEC;
+    return vma->flags & (VM_READ | VM_WRITE | VM_EXEC); /* x86: any access implies read */
+}
+
+static enum fault_result count(struct mm *mm, enum fault_kind kind, enum fault_result result)
+{
+    mm->counters.faults[kind]++;
+    if (result == FAULT_RESOLVED)
+        mm->counters.minor_faults++;
+    return result;
+}
+
+/* Read of untouched anonymous memory: map the shared zero frame read-only. */
+static enum fault_result fault_zero_page(struct mm *mm, struct vma *vma, vaddr_t page_va)
+{
+    struct page *zero = zero_frame();
+    frame_get(zero);
+    if (pt_map_page(mm->pml4, page_va, zero, vma_pt_prot(vma->flags) & ~PT_WRITE) < 0) {
+        frame_put(zero);
+        return FAULT_OUT_OF_MEMORY;
+    }
+    return count(mm, FAULT_KIND_ZERO_PAGE, FAULT_RESOLVED);
+}
+
+/*
+ * Write to untouched anonymous memory, or to a page that maps the zero
+ * frame: a fresh zeroed frame (pt_map_page drops the zero frame's reference).
+ */
+static enum fault_result fault_zero_fill(struct mm *mm, struct vma *vma, vaddr_t page_va)
+{
+    struct page *frame = frame_alloc(0, FRAME_ZERO);
+    if (!frame)
+        return FAULT_OUT_OF_MEMORY;
+    if (pt_map_page(mm->pml4, page_va, frame, vma_pt_prot(vma->flags)) < 0) {
+        frame_put(frame);
+        return FAULT_OUT_OF_MEMORY;
+    }
+    mm->counters.rss_anon++;
+    return count(mm, FAULT_KIND_ZERO_FILL, FAULT_RESOLVED);
+}
+
+/* Write to a copy-on-write page that others still map: copy it. */
+static enum fault_result fault_cow_copy(struct mm *mm, struct vma *vma, vaddr_t page_va,
+                                        struct page *shared)
+{
+    struct page *copy = frame_alloc(0, FRAME_NORMAL);
+    if (!copy)
+        return FAULT_OUT_OF_MEMORY;
+    memcpy(page_to_virt(copy), page_to_virt(shared), PAGE_SIZE);
+    /* pt_map_page drops the PTE's reference to `shared` */
+    if (pt_map_page(mm->pml4, page_va, copy, vma_pt_prot(vma->flags)) < 0) {
+        frame_put(copy);
+        return FAULT_OUT_OF_MEMORY;
+    }
+    return count(mm, FAULT_KIND_COW_COPY, FAULT_RESOLVED);
+}
+
+/* Write to a present read-only page of a private writable VMA: copy-on-write. */
+static enum fault_result fault_cow(struct mm *mm, struct vma *vma, vaddr_t page_va, pte_t pte)
+{
+    struct page *frame = pte_frame(pte);
+    if (frame == the_zero_frame)
+        return fault_zero_fill(mm, vma, page_va);
+    if (frame->refcount == 1) { /* nobody else maps it: reuse it */
+        pt_make_writable(mm->pml4, page_va);
+        return count(mm, FAULT_KIND_COW_REUSE, FAULT_RESOLVED);
+    }
+    return fault_cow_copy(mm, vma, page_va, frame);
+}
+
+/* Write to a present read-only page of a shared writable VMA: allow it. */
+static enum fault_result fault_shared_write(struct mm *mm, vaddr_t page_va)
+{
+    pt_make_writable(mm->pml4, page_va);
+    return FAULT_RESOLVED;
+}
+
+/*
+ * The stack VMA grows down to cover va when va is below it, not more than
+ * the stack limit below its top, and not into the VMA beneath.
+ */
+static struct vma *fault_grow_stack(struct mm *mm, struct vma *stack, vaddr_t va)
+{
+    vaddr_t new_start = ALIGN_DOWN(va, PAGE_SIZE);
+    if (!(stack->flags & VM_GROWSDOWN) || stack->end - new_start > mm->stack_limit)
+        return NULL;
+    struct vma *below = vma_prev(stack);
+    if (below && below->end > new_start - PAGE_SIZE) /* keep a guard page between */
+        return NULL;
+    vma_remove(&mm->vmas, stack);
+    mm->total_vm_pages += (stack->start - new_start) >> PAGE_SHIFT;
+    stack->start = new_start;
+    int rc = vma_insert(&mm->vmas, stack);
+    assert(rc == 0); /* the range below was free */
+    mm->counters.faults[FAULT_KIND_STACK_GROW]++;
+    return stack;
+}
+
+/* The VMA that covers f->va, growing the stack to it if that is allowed. */
+static struct vma *fault_find_vma(struct mm *mm, const struct fault *f)
+{
+    struct vma *vma = vma_find(&mm->vmas, f->va);
+    if (!vma)
+        return NULL;
+    if (f->va >= vma->start)
+        return vma;
+    return fault_grow_stack(mm, vma, f->va);
+}
+
+enum fault_result mm_fault(struct mm *mm, const struct fault *f)
+{
+    if (!mm || f->va >= USER_TOP)
+        return FAULT_BAD_ADDRESS;
+    struct vma *vma = fault_find_vma(mm, f);
+    if (!vma)
+        return count(mm, FAULT_KIND_SIGSEGV, FAULT_BAD_ADDRESS);
+    if (!access_allowed(vma, f))
+        return count(mm, FAULT_KIND_SIGSEGV, FAULT_BAD_ACCESS);
+    vaddr_t page_va = ALIGN_DOWN(f->va, PAGE_SIZE);
+    pte_t *pte = pt_lookup(mm->pml4, page_va);
+    if (!pte) {
+        if (vma->object)
+            return FAULT_BUS_ERROR; /* memory objects come with the mmap issue */
+        return f->write ? fault_zero_fill(mm, vma, page_va)
+                        : fault_zero_page(mm, vma, page_va);
+    }
+    if (f->write && !(pte_prot(*pte) & PT_WRITE))
+        return (vma->flags & VM_SHARED) ? fault_shared_write(mm, page_va)
+                                        : fault_cow(mm, vma, page_va, *pte);
+    return FAULT_RESOLVED; /* another path mapped it already (a stale TLB entry) */
+}
