@@ -45,7 +45,23 @@ KERNEL_C_SRCS := \
 	kernel/crash.c \
 	kernel/monitor.c \
 	kernel/bench.c \
+	kernel/cpu.c \
+	kernel/rtc.c \
+	kernel/sched.c \
+	kernel/proc.c \
+	kernel/signal.c \
+	kernel/syscall.c \
+	kernel/exec.c \
+	kernel/sys_misc.c \
+	kernel/vfs.c \
+	kernel/file.c \
+	kernel/pipe.c \
+	kernel/dev.c \
+	kernel/procfs.c \
+	kernel/initramfs.c \
+	kernel/sys_fs.c \
 	kernel/tests/basics_test.c \
+	kernel/tests/vfs_test.c \
 	mm/memmap.c \
 	mm/frame.c \
 	mm/kmalloc.c \
@@ -57,6 +73,8 @@ KERNEL_C_SRCS := \
 	mm/mm_check.c \
 	mm/fault.c \
 	mm/usercopy.c \
+	mm/vmobject.c \
+	mm/mmap.c \
 	mm/tests/vma_test.c \
 	mm/tests/vma_bench.c \
 	mm/tests/mm_test.c \
@@ -70,7 +88,9 @@ KERNEL_C_SRCS := \
 KERNEL_ASM_SRCS := \
 	boot/boot.asm \
 	kernel/trap_entry.asm \
-	kernel/usercopy.asm
+	kernel/usercopy.asm \
+	kernel/switch.asm \
+	kernel/syscall_entry.asm
 
 KERNEL_OBJS := $(KERNEL_ASM_SRCS:%.asm=$(O)/%.o) $(KERNEL_C_SRCS:%.c=$(O)/%.o)
 
@@ -120,10 +140,15 @@ $(O)/mica.elf: $(O)/mica-pass1.elf $(O)/ksyms.o
 		{ echo "error: text symbols moved between the two links"; exit 1; }
 
 # ---------------------------------------------------------------------------
+# User space: the libc, the programs and $(INITRAMFS) (see user/user.mk)
+
+include user/user.mk
+
+# ---------------------------------------------------------------------------
 # Boot image
 
-$(O)/mica.iso: $(O)/mica.elf scripts/mkiso.sh $(O)/cmdline.txt
-	scripts/mkiso.sh $@ $(O)/mica.elf "$(CMDLINE)"
+$(O)/mica.iso: $(O)/mica.elf scripts/mkiso.sh $(O)/cmdline.txt $(INITRAMFS)
+	scripts/mkiso.sh $@ $(O)/mica.elf "$(CMDLINE)" $(INITRAMFS):initramfs.cpio
 
 # Rebuild the ISO when CMDLINE changes.
 $(O)/cmdline.txt: FORCE
@@ -202,7 +227,7 @@ host-tests: $(HOST_TESTS)
 	@for t in $(HOST_TESTS); do $$t || exit 1; done
 
 test: deps
-	@$(MAKE) --no-print-directory $(O)/mica.elf $(HOST_TESTS)
+	@$(MAKE) --no-print-directory $(O)/mica.elf $(HOST_TESTS) $(INITRAMFS)
 	@python3 scripts/run-tests.py --build $(O)
 
 # Benchmarks use the release build (no debug checks) under -icount shift=0.

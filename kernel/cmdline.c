@@ -3,7 +3,8 @@
  *
  * words[] point into `buffer`, a private copy of the line in which each
  * separator was replaced by NUL; a word's '=' stays in place, so lookups
- * compare the key part and return what follows '='. Words beyond
+ * compare the key part and return what follows '='. The words before "--"
+ * are kernel options; those after it are /init's arguments. Words beyond
  * CMDLINE_MAX_WORDS and text beyond the buffer are ignored.
  */
 #include <kernel/cmdline.h>
@@ -15,7 +16,23 @@
 static char full[CMDLINE_MAX];
 static char buffer[CMDLINE_MAX];
 static const char *words[CMDLINE_MAX_WORDS];
-static int word_count;
+static int word_count;   /* options: the words before "--" */
+static int init_arg_first; /* words[init_arg_first..total_words) are /init's arguments */
+static int total_words;
+
+/* Words after "--" are not kernel options: they belong to /init. */
+static void split_off_init_args(void)
+{
+    total_words = word_count;
+    init_arg_first = word_count;
+    for (int i = 0; i < word_count; i++) {
+        if (strcmp(words[i], "--") == 0) {
+            init_arg_first = i + 1;
+            word_count = i;
+            return;
+        }
+    }
+}
 
 void cmdline_parse(const char *line)
 {
@@ -39,6 +56,7 @@ void cmdline_parse(const char *line)
             *p = '\0';
         p++;
     }
+    split_off_init_args();
 }
 
 /* If word is "key" or "key=...", returns what follows the key ("" or "=..."). */
@@ -71,4 +89,12 @@ bool cmdline_has(const char *key)
 const char *cmdline_full(void)
 {
     return full;
+}
+
+int cmdline_init_args(const char **args, int max)
+{
+    int n = 0;
+    for (int i = init_arg_first; i < total_words && n < max; i++)
+        args[n++] = words[i];
+    return n;
 }

@@ -21,11 +21,33 @@
 #include <kernel/serial.h>
 #include <kernel/timer.h>
 #include <kernel/trap.h>
+#include <kernel/cpu.h>
+#include <kernel/initramfs.h>
+#include <kernel/proc.h>
+#include <kernel/rtc.h>
+#include <kernel/sched.h>
+#include <kernel/syscall.h>
+#include <kernel/vfs.h>
+#include <memlayout.h>
 #include <mm/mm_init.h>
 
 #define MICA_VERSION "0.1"
 
 void kmain(uint32_t magic, paddr_t info_phys);
+
+/* Unpacks the first boot module (the initramfs) and gives its memory back. */
+static void load_initramfs(void)
+{
+    if (boot_info.module_count == 0) {
+        kprintf("initramfs: no boot module, the filesystem is empty\n");
+        return;
+    }
+    const struct boot_module *m = &boot_info.modules[0];
+    int rc = initramfs_unpack(phys_to_virt(m->start), m->end - m->start);
+    kprintf("initramfs: %lu KiB unpacked (%s)\n", (m->end - m->start) >> 10,
+            rc == 0 ? "ok" : "errors: see above");
+    mm_release_boot_range(m->start, m->end);
+}
 
 static void print_banner(void)
 {
@@ -47,6 +69,28 @@ static void interrupts_init(void)
     irq_enable();
 }
 
+/* Files, system calls, the clock: what user programs need. */
+static void user_space_init(void)
+{
+    cpu_init();
+    syscall_init();
+    rtc_init();
+    vfs_init();
+    load_initramfs();
+}
+
+/* Runs /init with the words after "--" as its arguments; the monitor if there is none. */
+static void start_init(void)
+{
+    const char *argv[33] = { "/init" };
+    int argc = 1 + cmdline_init_args(argv + 1, 31);
+    argv[argc] = NULL;
+    if (proc_start_init("/init", argv) < 0) {
+        kprintf("mica: no /init to run; starting the kernel monitor\n");
+        monitor_run();
+    }
+}
+
 void kmain(uint32_t magic, paddr_t info_phys)
 {
     console_init();
@@ -61,6 +105,7 @@ void kmain(uint32_t magic, paddr_t info_phys)
     interrupts_init();
     kprintf("traps: IDT loaded, timer at %d Hz, serial input on IRQ 4\n", TIMER_HZ);
 
+    user_space_init();
     const char *crash = cmdline_get("crash");
     if (crash)
         crash_run(crash);
@@ -70,5 +115,6 @@ void kmain(uint32_t magic, paddr_t info_phys)
     const char *test = cmdline_get("test");
     if (test)
         ktest_run(*test ? test : "all");
-    monitor_run();
+    start_init();
+    sched_idle();
 }

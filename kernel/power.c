@@ -18,6 +18,11 @@ void halt_forever(void)
     }
 }
 
+void qemu_exit_if_present(enum qemu_exit_code code)
+{
+    outl(ISA_DEBUG_EXIT_PORT, code); /* QEMU ends here if it has the device */
+}
+
 void qemu_exit(enum qemu_exit_code code)
 {
     outl(ISA_DEBUG_EXIT_PORT, code);

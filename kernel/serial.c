@@ -7,6 +7,7 @@
  * handler, rx_tail only by serial_try_getc; a full ring drops new bytes.
  */
 #include <arch/x86.h>
+#include <kernel/dev.h>
 #include <kernel/serial.h>
 #include <kernel/trap.h>
 
@@ -53,6 +54,7 @@ void serial_putc(char c)
 
 static void serial_rx_irq(struct trapframe *tf __unused)
 {
+    bool arrived = false;
     while (inb(COM1 + UART_LSR) & LSR_DATA_READY) {
         char c = (char)inb(COM1 + UART_DATA);
         unsigned next = (rx_head + 1) % RX_RING_SIZE;
@@ -60,7 +62,10 @@ static void serial_rx_irq(struct trapframe *tf __unused)
             rx_ring[rx_head] = c;
             rx_head = next;
         }
+        arrived = true;
     }
+    if (arrived)
+        console_input_ready(); /* wakes a process waiting in a console read */
 }
 
 void serial_enable_rx_irq(void)

@@ -2,10 +2,16 @@
  * kernel/timer.c - the 8254 PIT as a fixed-rate tick.
  *
  * Channel 0 in mode 3 (square wave) divides the PIT's 1.193182 MHz input
- * down to TIMER_HZ interrupts a second. `ticks` only ever increases.
+ * down to TIMER_HZ interrupts a second. `ticks` only ever increases. Each
+ * tick is charged to the running process (user or system time), ends its
+ * time slice if it was in user mode, and wakes processes that sleep on
+ * timer_channel() (nanosleep).
  */
 #include <arch/x86.h>
 #include <kernel/timer.h>
+#include <kernel/cpu.h>
+#include <kernel/proc.h>
+#include <kernel/sched.h>
 #include <kernel/trap.h>
 
 #define PIT_INPUT_HZ 1193182
@@ -16,9 +22,24 @@
 
 static volatile uint64_t ticks;
 
-static void timer_tick(struct trapframe *tf __unused)
+static void timer_tick(struct trapframe *tf)
 {
     ticks++;
+    struct proc *p = proc_current();
+    if (p) {
+        if (trapframe_from_user(tf)) {
+            p->user_ticks++;
+            cpu0.need_resched = true; /* a time slice is one tick */
+        } else {
+            p->system_ticks++;
+        }
+    }
+    wakeup(timer_channel());
+}
+
+const void *timer_channel(void)
+{
+    return (const void *)&ticks;
 }
 
 void timer_init(void)

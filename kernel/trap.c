@@ -12,6 +12,8 @@
 #include <kernel/panic.h>
 #include <kernel/pic.h>
 #include <kernel/trap.h>
+#include <kernel/proc.h>
+#include <kernel/signal.h>
 #include <mm/fault.h>
 #include <mm/usercopy.h>
 
@@ -113,25 +115,79 @@ static void irq_handle(struct trapframe *tf)
  * cannot, the copy resumes at its fixup and returns -EFAULT. Any other
  * kernel-mode fault is a kernel bug and gets the full report.
  */
+/* A user page fault mm_fault() could not resolve: SIGSEGV, SIGBUS, or the OOM kill. */
+static void user_fault_signal(struct trapframe *tf, enum fault_result result, vaddr_t va)
+{
+    struct proc *p = proc_current();
+    switch (result) {
+    case FAULT_BAD_ACCESS:
+        signal_send_fault(SIGSEGV, SEGV_ACCERR, va);
+        break;
+    case FAULT_BUS_ERROR:
+        signal_send_fault(SIGBUS, BUS_ADRERR, va);
+        break;
+    case FAULT_OUT_OF_MEMORY:
+        kprintf("Out of memory: killed %s[%d], rss %lu kB\n", p->name, p->pid,
+                (p->mm->counters.rss_anon + p->mm->counters.rss_file +
+                 p->mm->counters.rss_shmem) * 4);
+        signal_send(p, SIGKILL);
+        break;
+    default:
+        signal_send_fault(SIGSEGV, SEGV_MAPERR, va);
+        break;
+    }
+    (void)tf;
+}
+
 static void page_fault_trap(struct trapframe *tf)
 {
     struct fault f = fault_from_trapframe(tf, read_cr2());
     uint64_t fixup = f.user ? 0 : extable_fixup(tf->rip);
     if (!f.user && !fixup)
         panic_trap(tf);
-    if (mm_fault(mm_current(), &f) == FAULT_RESOLVED)
+    enum fault_result result = mm_fault(mm_current(), &f);
+    if (result == FAULT_RESOLVED)
         return;
     if (fixup) {
         tf->rip = fixup;
         return;
     }
-    panic_trap(tf); /* user mode arrives with the process issue */
+    user_fault_signal(tf, result, f.va);
+}
+
+/* The signal a user-mode exception raises, as Linux chooses it. */
+static void user_exception(struct trapframe *tf)
+{
+    switch (tf->vector) {
+    case T_DIVIDE:
+        signal_send_fault(SIGFPE, FPE_INTDIV, tf->rip);
+        break;
+    case T_DEBUG:
+    case T_BREAKPOINT:
+        signal_send_fault(SIGTRAP, 0, tf->rip);
+        break;
+    case T_INVALID_OPCODE:
+        signal_send_fault(SIGILL, ILL_ILLOPN, tf->rip);
+        break;
+    case T_X87_FPU:
+    case T_SIMD:
+        signal_send_fault(SIGFPE, 0, tf->rip);
+        break;
+    case T_ALIGNMENT:
+        signal_send_fault(SIGBUS, BUS_ADRALN, tf->rip);
+        break;
+    default: /* #GP (a non-canonical address, a privileged instruction), #SS, ... */
+        signal_send_fault(SIGSEGV, SI_KERNEL, 0);
+        break;
+    }
 }
 
 static void exception_handle(struct trapframe *tf)
 {
     if (tf->vector == T_PAGE_FAULT)
         page_fault_trap(tf);
+    else if (trapframe_from_user(tf))
+        user_exception(tf);
     else
         panic_trap(tf);
 }
@@ -144,4 +200,6 @@ void trap_dispatch(struct trapframe *tf)
         irq_handle(tf);
     else
         kprintf("mica: unexpected interrupt vector %lu\n", tf->vector);
+    if (trapframe_from_user(tf))
+        proc_return_to_user(tf);
 }

@@ -10,6 +10,7 @@
  *   access the VMA's flags do not allow                 -> FAULT_BAD_ACCESS
  *   not present, private anonymous, read                fault_zero_page
  *   not present, private anonymous, write               fault_zero_fill
+ *   not present, backed by a memory object              fault_object (private write: copy)
  *   present, read-only, write, private writable VMA     fault_cow (reuse or copy)
  *   present, read-only, write, shared writable VMA      fault_shared_write
  *
@@ -22,6 +23,7 @@
 #include <lib/string.h>
 #include <mm/fault.h>
 #include <mm/frame.h>
+#include <mm/vmobject.h>
 
 static struct page *the_zero_frame;
 
@@ -108,20 +110,69 @@ static enum fault_result fault_zero_fill(struct mm *mm, struct vma *vma, vaddr_t
     return count(mm, FAULT_KIND_ZERO_FILL, FAULT_RESOLVED);
 }
 
-/* Write to a copy-on-write page that others still map: copy it. */
-static enum fault_result fault_cow_copy(struct mm *mm, struct vma *vma, vaddr_t page_va,
-                                        struct page *shared)
+/* A private copy of `shared` mapped writable at page_va (pt_map_page drops the old PTE's reference). */
+static enum fault_result map_private_copy(struct mm *mm, struct vma *vma, vaddr_t page_va,
+                                          struct page *shared)
 {
     struct page *copy = frame_alloc(0, FRAME_NORMAL);
     if (!copy)
         return FAULT_OUT_OF_MEMORY;
     memcpy(page_to_virt(copy), page_to_virt(shared), PAGE_SIZE);
-    /* pt_map_page drops the PTE's reference to `shared` */
     if (pt_map_page(mm->pml4, page_va, copy, vma_pt_prot(vma->flags)) < 0) {
         frame_put(copy);
         return FAULT_OUT_OF_MEMORY;
     }
-    return count(mm, FAULT_KIND_COW_COPY, FAULT_RESOLVED);
+    return FAULT_RESOLVED;
+}
+
+/* Write to a copy-on-write page that others still map: copy it. */
+static enum fault_result fault_cow_copy(struct mm *mm, struct vma *vma, vaddr_t page_va,
+                                        struct page *shared)
+{
+    bool was_file_page = shared->flags & PG_CACHE;
+    enum fault_result result = map_private_copy(mm, vma, page_va, shared);
+    if (result == FAULT_RESOLVED && was_file_page) { /* a file page became our own */
+        mm->counters.rss_file--;
+        mm->counters.rss_anon++;
+    }
+    return count(mm, FAULT_KIND_COW_COPY, result);
+}
+
+/*
+ * Not present in a VMA backed by a memory object: map the object's page
+ * (creating it, zeroed, if the object has none there yet). A private
+ * mapping maps it read-only so that a write copies it, and a write fault
+ * copies it at once. Past the end of a file: SIGBUS.
+ */
+static enum fault_result fault_object(struct mm *mm, struct vma *vma, vaddr_t page_va, bool write)
+{
+    struct vm_object *obj = vma->object;
+    uint64_t index = (vma->offset + (page_va - vma->start)) / PAGE_SIZE;
+    if (obj->kind == VMOBJECT_FILE && index >= ALIGN_UP(obj->size, PAGE_SIZE) / PAGE_SIZE)
+        return FAULT_BUS_ERROR;
+    struct page *page;
+    if (vmobject_page(obj, index, VMOBJECT_CREATE, &page) < 0)
+        return FAULT_OUT_OF_MEMORY;
+    bool shared = vma->flags & VM_SHARED;
+    if (write && !shared) {
+        enum fault_result result = map_private_copy(mm, vma, page_va, page);
+        if (result == FAULT_RESOLVED)
+            mm->counters.rss_anon++;
+        return count(mm, FAULT_KIND_FILE, result);
+    }
+    enum pt_prot prot = vma_pt_prot(vma->flags);
+    if (!shared)
+        prot &= ~PT_WRITE;
+    frame_get(page);
+    if (pt_map_page(mm->pml4, page_va, page, prot) < 0) {
+        frame_put(page);
+        return FAULT_OUT_OF_MEMORY;
+    }
+    if (obj->kind == VMOBJECT_SHARED_ANON)
+        mm->counters.rss_shmem++;
+    else
+        mm->counters.rss_file++;
+    return count(mm, FAULT_KIND_FILE, FAULT_RESOLVED);
 }
 
 /* Write to a present read-only page of a private writable VMA: copy-on-write. */
@@ -189,7 +240,7 @@ enum fault_result mm_fault(struct mm *mm, const struct fault *f)
     pte_t *pte = pt_lookup(mm->pml4, page_va);
     if (!pte) {
         if (vma->object)
-            return FAULT_BUS_ERROR; /* memory objects come with the mmap issue */
+            return fault_object(mm, vma, page_va, f->write);
         return f->write ? fault_zero_fill(mm, vma, page_va)
                         : fault_zero_page(mm, vma, page_va);
     }

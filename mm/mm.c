@@ -14,8 +14,10 @@
 #include <mm/frame.h>
 #include <mm/kmalloc.h>
 #include <mm/mm.h>
+#include <mm/vmobject.h>
 
 static struct mm *current;
+
 
 struct mm *mm_create(void)
 {
@@ -98,15 +100,14 @@ struct vma *mm_add_vma(struct mm *mm, vaddr_t start, vaddr_t end, uint32_t flags
 }
 
 /* Unmaps the pages of [start, end) inside vma, keeping the resident counters right. */
-static void unmap_pages_of(struct mm *mm, const struct vma *vma, vaddr_t start, vaddr_t end)
+void mm_unmap_pages(struct mm *mm, const struct vma *vma, vaddr_t start, vaddr_t end)
 {
-    uint64_t pages = pt_unmap_range(mm->pml4, start, end);
-    if (vma->kind == VMA_KIND_FILE)
-        mm->counters.rss_file -= pages;
-    else if (vma->flags & VM_SHARED)
-        mm->counters.rss_shmem -= pages;
+    struct pt_unmapped gone = pt_unmap_range(mm->pml4, start, end);
+    mm->counters.rss_anon -= gone.private_pages;
+    if (vma->object && vma->object->kind == VMOBJECT_SHARED_ANON)
+        mm->counters.rss_shmem -= gone.cache_pages;
     else
-        mm->counters.rss_anon -= pages;
+        mm->counters.rss_file -= gone.cache_pages;
 }
 
 /* Splits the VMAs that straddle start or end, so [start, end) is whole VMAs. */
@@ -141,11 +142,50 @@ int mm_unmap(struct mm *mm, vaddr_t start, vaddr_t end)
     struct vma *vma = vma_find(&mm->vmas, start);
     while (vma && vma->start < end) {
         struct vma *next = vma_next(vma);
-        unmap_pages_of(mm, vma, vma->start, vma->end);
+        mm_unmap_pages(mm, vma, vma->start, vma->end);
         vm_pages_add(mm, -(int64_t)((vma->end - vma->start) >> PAGE_SHIFT));
         vma_remove(&mm->vmas, vma);
         vma_free(vma);
         vma = next;
     }
     return 0;
+}
+
+/* Copies one VMA and its pages into child: shared pages stay shared, private ones COW. */
+static int fork_vma(struct mm *child, struct mm *parent, const struct vma *vma)
+{
+    int err = 0;
+    struct vma *copy = mm_add_vma(child, vma->start, vma->end, vma->flags, vma->kind, &err);
+    if (!copy)
+        return err;
+    copy->object = vma->object;
+    copy->offset = vma->offset;
+    if (copy->object)
+        vmobject_get(copy->object);
+    enum pt_copy_mode mode = (vma->flags & VM_SHARED) ? PT_COPY_SHARED : PT_COPY_COW;
+    return pt_copy_range(child->pml4, parent->pml4, vma->start, vma->end, mode);
+}
+
+struct mm *mm_fork(struct mm *parent)
+{
+    struct mm *child = mm_create();
+    if (!child)
+        return NULL;
+    for (struct vma *vma = vma_first(&parent->vmas); vma; vma = vma_next(vma)) {
+        if (fork_vma(child, parent, vma) < 0) {
+            mm_destroy(child);
+            return NULL;
+        }
+    }
+    child->brk_start = parent->brk_start;
+    child->brk = parent->brk;
+    child->stack_top = parent->stack_top;
+    child->stack_limit = parent->stack_limit;
+    child->mmap_base = parent->mmap_base;
+    child->total_vm_pages = parent->total_vm_pages;
+    child->peak_vm_pages = parent->peak_vm_pages;
+    child->counters.rss_anon = parent->counters.rss_anon;
+    child->counters.rss_file = parent->counters.rss_file;
+    child->counters.rss_shmem = parent->counters.rss_shmem;
+    return child;
 }

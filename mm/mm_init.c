@@ -125,3 +125,16 @@ void mm_init(void)
     mm_boot.free_frames_at_boot = frame_free_count();
     print_summary();
 }
+
+void mm_release_boot_range(paddr_t start, paddr_t end)
+{
+    start = ALIGN_UP(start, PAGE_SIZE);
+    end = ALIGN_DOWN(end, PAGE_SIZE);
+    if (start >= end)
+        return;
+    frame_add_range(start, end);
+    mm_boot.usable_frames += (end - start) >> PAGE_SHIFT;
+    mm_boot.reserved_frames -= (end - start) >> PAGE_SHIFT;
+    mm_boot.free_frames_at_boot += (end - start) >> PAGE_SHIFT;
+    kprintf("frames: %lu KiB of boot data given back\n", (end - start) >> 10);
+}

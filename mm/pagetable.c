@@ -296,19 +296,22 @@ static int walk_range(struct range_walk *w, pte_t *pml4)
 
 static void visit_unmap(struct range_walk *w, pte_t *table, unsigned i, vaddr_t va)
 {
+    struct pt_unmapped *count = w->arg;
     struct page *frame = pte_frame(table[i]);
     leaf_set(w, table, i, va, 0);
-    if (!(frame->flags & PG_ZERO)) /* the zero frame is not resident memory of anyone's */
-        (*(uint64_t *)w->arg)++;
+    if (frame->flags & PG_CACHE)
+        count->cache_pages++;
+    else if (!(frame->flags & PG_ZERO)) /* the zero frame is not resident memory of anyone's */
+        count->private_pages++;
     frame_put(frame);
 }
 
-uint64_t pt_unmap_range(pte_t *pml4, vaddr_t start, vaddr_t end)
+struct pt_unmapped pt_unmap_range(pte_t *pml4, vaddr_t start, vaddr_t end)
 {
-    uint64_t unmapped = 0;
-    struct range_walk w = { .start = start, .end = end, .visit = visit_unmap, .arg = &unmapped };
+    struct pt_unmapped count = { 0, 0 };
+    struct range_walk w = { .start = start, .end = end, .visit = visit_unmap, .arg = &count };
     walk_range(&w, pml4);
-    return unmapped;
+    return count;
 }
 
 static void visit_protect(struct range_walk *w, pte_t *table, unsigned i, vaddr_t va)

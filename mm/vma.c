@@ -30,6 +30,7 @@
 #include <memlayout.h>
 #include <mm/kmalloc.h>
 #include <mm/vma.h>
+#include <mm/vmobject.h>
 
 /* ---------------------------------------------------------------------------
  * Creating and freeing VMAs
@@ -62,6 +63,8 @@ struct vma *vma_alloc(vaddr_t start, vaddr_t end, uint32_t flags, enum vma_kind 
 /* Frees the struct only: it must not be in a tree, and its object is not released. */
 void vma_free(struct vma *vma)
 {
+    if (vma->object)
+        vmobject_put(vma->object); /* each VMA holds one reference on its object */
     kfree(vma);
 }
 
@@ -370,6 +373,8 @@ struct vma *vma_split(struct vma_tree *tree, struct vma *vma, vaddr_t addr)
     if (!upper)
         return NULL;
     upper->object = vma->object;
+    if (upper->object)
+        vmobject_get(upper->object);
     upper->offset = vma->offset + (addr - vma->start);
     /* vma's own gap is unchanged; upper's successor is fixed up by the insert. */
     vma->end = addr;

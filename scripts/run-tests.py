@@ -34,9 +34,10 @@ BOOT_TIMEOUT = 120  # seconds; a whole in-kernel test boot takes a few
 
 class Boot:
     def __init__(self, name, cmdline, mem="128M", expect_panic=None, timeout=BOOT_TIMEOUT,
-                 cpu=None):
+                 cpu=None, user=False):
         self.name = name
         self.cpu = cpu
+        self.user = user  # results come from /init ("utest: N passed, N failed")
         self.cmdline = cmdline
         self.mem = mem
         self.expect_panic = expect_panic  # list of regexes, for crash boots
@@ -93,6 +94,9 @@ BOOTS = [
         r"frame_free: double free of frame 0x[0-9a-f]+ \(pfn \d+\)",
         r"crash_double_free\+0x",
     ]),
+    # user space: /init runs every program in /bin/tests (kernel options stop at "--")
+    Boot("utest-128M", "quiet -- test all", mem="128M", user=True),
+    Boot("utest-32M", "quiet -- test all", mem="32M", user=True),
     # the memory-map corner cases: RAM above 4 GiB, 1 GiB pages in the direct map
     Boot("ktest-5G-1G-pages", KTEST, mem="5G", cpu="qemu64,+pdpe1gb"),
 ]
@@ -147,8 +151,10 @@ def make_iso(build, boot):
     os.makedirs(iso_dir, exist_ok=True)
     iso = os.path.join(iso_dir, boot.name + ".iso")
     kernel = os.path.join(build, "mica.elf")
-    subprocess.run([os.path.join(ROOT, "scripts", "mkiso.sh"), iso, kernel, boot.cmdline],
-                   check=True)
+    initramfs = os.path.join(build, "initramfs.cpio")
+    modules = [initramfs + ":initramfs.cpio"] if os.path.exists(initramfs) else []
+    subprocess.run([os.path.join(ROOT, "scripts", "mkiso.sh"), iso, kernel, boot.cmdline]
+                   + modules, check=True)
     return iso
 
 
@@ -194,7 +200,7 @@ def check_ktest_boot(boot, status, log, results):
             results.ok(f"{prefix}/{name}")
         else:
             results.fail(f"{prefix}/{name}", why or "")
-    summary = re.search(r"^ktest: (\d+) passed, (\d+) failed", log, re.M)
+    summary = re.search(r"^[ku]test: (\d+) passed, (\d+) failed", log, re.M)
     if status in (EXIT_PASS, EXIT_FAIL) and summary:
         return
     results.fail(f"{prefix}/boot", f"{describe_status(status)}\n{tail(log)}")

@@ -67,3 +67,24 @@ void kfree(void *ptr)
     objects_in_use--;
     free(ptr);
 }
+
+/*
+ * Memory objects, for tests of mm/vma.c: a VMA holds a reference on its
+ * object. The tests use stand-in objects (only their addresses matter), so
+ * these only count the references taken and dropped.
+ */
+#include <mm/vmobject.h>
+
+long host_vmobject_refs;
+
+void vmobject_get(struct vm_object *obj)
+{
+    (void)obj;
+    host_vmobject_refs++;
+}
+
+void vmobject_put(struct vm_object *obj)
+{
+    (void)obj;
+    host_vmobject_refs--;
+}

@@ -25,6 +25,9 @@ static const struct lookup cases[] = {
     { "tab\tsep=1", "sep", "1" },
     { "empty= x", "empty", "" },
     { NULL, "anything", NULL },
+    { "quiet -- test all", "quiet", "" },
+    { "quiet -- test all", "test", NULL }, /* after "--": init's, not the kernel's */
+    { "-- run", "run", NULL },
 };
 
 static int same(const char *a, const char *b)
@@ -50,6 +53,19 @@ int main(void)
                    c->want ? "\"" : "", c->want ? c->want : "NULL", c->want ? "\"" : "");
         }
     }
+    /* words after "--" are /init's arguments */
+    const char *args[4];
+    cmdline_parse("quiet -- test all");
+    int n = cmdline_init_args(args, 4);
+    if (n == 2 && strcmp(args[0], "test") == 0 && strcmp(args[1], "all") == 0)
+        passed++;
+    else
+        failed++, printf("FAIL init args: got %d\n", n);
+    cmdline_parse("a b");
+    if (cmdline_init_args(args, 4) == 0)
+        passed++;
+    else
+        failed++, printf("FAIL init args without --\n");
     /* a line longer than the buffer is cut, not overflowed */
     char longline[3000];
     memset(longline, 'x', sizeof(longline) - 1);

@@ -3,7 +3,8 @@
  *
  * The line is words separated by spaces; a word is `key` or `key=value`.
  * Options mica knows: test=NAME|all (run in-kernel tests, then exit QEMU),
- * crash=WHAT (a deliberate fault, for the tests), quiet (less boot output).
+ * crash=WHAT (a deliberate fault, for the tests), bench=NAME|all, quiet
+ * (less boot output). Words after "--" are passed to /init as arguments.
  */
 #ifndef MICA_KERNEL_CMDLINE_H
 #define MICA_KERNEL_CMDLINE_H
@@ -18,5 +19,7 @@ const char *cmdline_get(const char *key);
 bool cmdline_has(const char *key);
 /* The whole line as given ("" when none). */
 const char *cmdline_full(void);
+/* The words after "--", which are /init's arguments (at most max of them); returns how many. */
+int cmdline_init_args(const char **args, int max);
 
 #endif

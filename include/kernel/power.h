@@ -18,6 +18,8 @@ enum qemu_exit_code {
 
 /* Ends QEMU through isa-debug-exit; halts if the device is absent. */
 __noreturn void qemu_exit(enum qemu_exit_code code);
+/* Ends QEMU through isa-debug-exit if it has one; returns if it has not. */
+void qemu_exit_if_present(enum qemu_exit_code code);
 /* ACPI power-off (QEMU's PIIX4/ICH9 PM port), else halt. */
 __noreturn void power_off(void);
 /* Stops this CPU for good. */

@@ -12,5 +12,7 @@
 void timer_init(void);
 /* Ticks since timer_init(). */
 uint64_t timer_ticks(void);
+/* The channel (sched.h) woken at every tick. */
+const void *timer_channel(void);
 
 #endif

@@ -20,6 +20,9 @@ enum trap_vector {
     T_EXCEPTIONS = 32,
     T_IRQ_BASE = 32,
     T_IRQ_COUNT = 16,
+    /* not IDT vectors: what struct trapframe.vector holds for other kernel entries */
+    T_SYSCALL = 0x100,   /* the syscall instruction (kernel/syscall_entry.asm) */
+    T_SIGRETURN = 0x101, /* registers restored by rt_sigreturn */
 };
 
 typedef void (*irq_handler_fn)(struct trapframe *tf);

@@ -29,6 +29,7 @@ enum page_flag {
     PG_CACHED = 1 << 4,    /* a free order-0 frame in the hot-frame cache */
     PG_SLAB = 1 << 5,      /* an allocated frame carved into kmalloc objects */
     PG_ZERO = 1 << 6,      /* the shared zero frame (mm/fault.c): mapped read-only, never counted in RSS */
+    PG_CACHE = 1 << 7,     /* a page of a memory object (file data, shared memory) */
 };
 
 struct page {

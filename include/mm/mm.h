@@ -52,6 +52,12 @@ struct mm *mm_create(void);
  * reference of its pages, every page table. It must not be active.
  */
 void mm_destroy(struct mm *mm);
+/*
+ * A copy of parent for fork: the same VMAs, private pages shared
+ * copy-on-write, shared pages shared. NULL when out of memory (nothing
+ * left behind).
+ */
+struct mm *mm_fork(struct mm *parent);
 /* Makes mm the current address space (CR3), or the kernel's when mm is NULL. */
 void mm_switch(struct mm *mm);
 /* The current address space, or NULL when running on the kernel's own table. */
@@ -69,6 +75,9 @@ struct vma *mm_add_vma(struct mm *mm, vaddr_t start, vaddr_t end, uint32_t flags
  * -ENOMEM (a split needed memory; nothing was removed).
  */
 int mm_unmap(struct mm *mm, vaddr_t start, vaddr_t end);
+
+/* Unmaps the pages of [start, end) inside vma, keeping the resident counters right. */
+void mm_unmap_pages(struct mm *mm, const struct vma *vma, vaddr_t start, vaddr_t end);
 
 /* The page-table permissions a VMA's flags allow for its pages. */
 enum pt_prot vma_pt_prot(uint32_t vma_flags);

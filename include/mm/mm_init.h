@@ -25,5 +25,10 @@ extern struct mm_boot_report mm_boot;
  * usable RAM.
  */
 void mm_init(void);
+/*
+ * Gives a reserved boot range (a module that has been unpacked) to the
+ * frame allocator. Only whole pages inside [start, end) are released.
+ */
+void mm_release_boot_range(paddr_t start, paddr_t end);
 
 #endif

@@ -122,13 +122,19 @@ bool pt_is_active(const pte_t *pml4);
 int pt_map_page(pte_t *pml4, vaddr_t va, struct page *frame, enum pt_prot prot);
 /* Sets the write bit of va's present leaf (COW reuse, first write to a shared page). */
 void pt_make_writable(pte_t *pml4, vaddr_t va);
+/* What pt_unmap_range() took away, for the resident-memory counters. */
+struct pt_unmapped {
+    uint64_t private_pages; /* frames of this address space's own (anonymous, COW copies) */
+    uint64_t cache_pages;   /* frames of memory objects (PG_CACHE: files, shared memory) */
+};
+
 /*
  * Unmaps every page in [start, end) (page-aligned, user half): drops each
  * frame reference, frees tables that became empty, flushes the TLB.
- * Returns the number of pages that were mapped, not counting mappings of
- * the shared zero frame (which no one's resident memory includes).
+ * Returns how many pages were mapped, by kind; mappings of the shared zero
+ * frame count in neither (no one's resident memory includes it).
  */
-uint64_t pt_unmap_range(pte_t *pml4, vaddr_t start, vaddr_t end);
+struct pt_unmapped pt_unmap_range(pte_t *pml4, vaddr_t start, vaddr_t end);
 /*
  * Sets the permissions of every present page in [start, end) to prot
  * (PT_USER is added),

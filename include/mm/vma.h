@@ -71,6 +71,7 @@ void vma_tree_init(struct vma_tree *tree, vaddr_t lowest, vaddr_t highest);
 
 /* A new VMA (kmalloc) with no tree links; NULL when out of memory. */
 struct vma *vma_alloc(vaddr_t start, vaddr_t end, uint32_t flags, enum vma_kind kind);
+/* Frees a VMA that is in no tree, dropping its reference on its memory object. */
 void vma_free(struct vma *vma);
 
 /* The first VMA whose end is above addr (so it contains addr, or lies above it); NULL if none. O(log n). */
@@ -98,7 +99,7 @@ struct vma *vma_prev(const struct vma *vma);
 /*
  * Splits vma at addr (page-aligned, start < addr < end): vma keeps
  * [start, addr) and a new VMA with the same flags, kind and object (offset
- * advanced) takes [addr, end) and is inserted. Returns the new upper VMA,
+ * advanced, one more object reference) takes [addr, end) and is inserted. Returns the new upper VMA,
  * or NULL when out of memory or over the VMA limit (nothing changed).
  */
 struct vma *vma_split(struct vma_tree *tree, struct vma *vma, vaddr_t addr);

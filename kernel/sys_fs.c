@@ -1,0 +1,901 @@
+/*
+ * kernel/sys_fs.c - the file system calls, with Linux's arguments, checks and errno.
+ *
+ * Each call turns user arguments into kernel ones (paths are copied with
+ * strncpy_from_user into a kmalloc'd PATH_MAX buffer, every user pointer
+ * goes through copy_*_user so a bad one is -EFAULT), then asks vfs.c or
+ * file.c. A call that uses an open file holds a reference on it
+ * (file_from_fd ... file_put) so a close() by another process sharing the
+ * descriptor table cannot free it underneath. Where Linux checks
+ * arguments in a particular order (which error wins), the order here is
+ * Linux's; the comments name the non-obvious cases.
+ */
+#include <kernel/errno.h>
+#include <kernel/file.h>
+#include <kernel/proc.h>
+#include <kernel/syscall.h>
+#include <kernel/vfs.h>
+#include <lib/string.h>
+#include <mm/kmalloc.h>
+#include <mm/usercopy.h>
+#include <uapi/fcntl.h>
+
+#define MAX_RW_COUNT 0x7ffff000ul /* Linux's cap on one read/write: INT_MAX, page-aligned */
+#define UIO_MAXIOV 1024
+#define AT_NO_AUTOMOUNT 0x800
+#define RENAME_NOREPLACE 1
+#define SEEK_DATA 3
+#define SEEK_HOLE 4
+#define FIONBIO 0x5421
+#define FIONCLEX 0x5450
+#define FIOCLEX 0x5451
+#ifndef SYS_fdatasync
+#define SYS_fdatasync 75 /* not (yet) in uapi/syscall_nr.h */
+#endif
+
+/* A path argument of an *at() call: the kernel copy and the directory it is relative to. */
+struct upath {
+    char *path;
+    struct inode *base; /* referenced; NULL: the working directory (or an absolute path) */
+};
+
+static struct files *my_files(void)
+{
+    return proc_current()->files;
+}
+
+static void upath_put(struct upath *up)
+{
+    kfree(up->path);
+    if (up->base)
+        inode_put(up->base);
+}
+
+/* The directory dirfd names, for a relative path (-EBADF, -ENOTDIR). */
+static int dirfd_inode(int dirfd, struct inode **out)
+{
+    struct file *f = file_from_fd(dirfd);
+    if (!f)
+        return -EBADF;
+    int err = inode_is_dir(f->inode) ? 0 : -ENOTDIR;
+    if (!err) {
+        inode_get(f->inode);
+        *out = f->inode;
+    }
+    file_put(f);
+    return err;
+}
+
+/* Copies user path uptr (relative to dirfd) into up. 0, -EFAULT, -ENAMETOOLONG, -EBADF, -ENOTDIR. */
+static int upath_get(int dirfd, vaddr_t uptr, struct upath *up)
+{
+    up->base = NULL;
+    up->path = kmalloc(VFS_PATH_MAX);
+    if (!up->path)
+        return -ENOMEM;
+    long n = strncpy_from_user(up->path, uptr, VFS_PATH_MAX);
+    int err = n < 0 ? (int)n : 0;
+    /* an empty path is ENOENT (from the vfs) before dirfd is even looked at */
+    if (!err && up->path[0] && up->path[0] != '/' && dirfd != AT_FDCWD)
+        err = dirfd_inode(dirfd, &up->base);
+    if (err)
+        upath_put(up);
+    return err;
+}
+
+/* Resolves a user path (relative to dirfd) to a referenced inode. */
+static int lookup_user(int dirfd, vaddr_t uptr, struct inode **out)
+{
+    struct upath up;
+    int err = upath_get(dirfd, uptr, &up);
+    if (err)
+        return err;
+    err = vfs_lookup_at(up.base, up.path, out);
+    upath_put(&up);
+    return err;
+}
+
+/* The file an empty path names with AT_EMPTY_PATH: dirfd itself (any kind), or the working directory. */
+static int empty_path_inode(int dirfd, struct inode **out)
+{
+    if (dirfd == AT_FDCWD)
+        return vfs_lookup_at(NULL, ".", out);
+    struct file *f = file_from_fd(dirfd);
+    if (!f)
+        return -EBADF;
+    inode_get(f->inode);
+    *out = f->inode;
+    file_put(f);
+    return 0;
+}
+
+/* lookup_user, where an empty path (or NULL) with AT_EMPTY_PATH names dirfd itself. */
+static int lookup_user_empty_ok(int dirfd, vaddr_t uptr, bool empty_ok, struct inode **out)
+{
+    char first = 0;
+    if (empty_ok && (uptr == 0 || copy_from_user(&first, uptr, 1) == 0) && first == '\0')
+        return empty_path_inode(dirfd, out);
+    return lookup_user(dirfd, uptr, out);
+}
+
+/* ---- open and close --------------------------------------------------------------- */
+
+/* The checks Linux's do_open makes once the inode is found. */
+static int open_check(struct inode *ino, int flags)
+{
+    int acc = flags & O_ACCMODE;
+    if ((flags & O_CREAT) && inode_is_dir(ino))
+        return -EISDIR;
+    if ((flags & O_DIRECTORY) && !inode_is_dir(ino))
+        return -ENOTDIR;
+    if (inode_is_dir(ino) && (acc != O_RDONLY || (flags & O_TRUNC)))
+        return -EISDIR;
+    return 0; /* a /proc file opens for writing too; write() then fails with EINVAL */
+}
+
+static int open_inode(struct upath *up, int flags, uint32_t mode, struct inode **out)
+{
+    if (!(flags & O_CREAT))
+        return vfs_lookup_at(up->base, up->path, out);
+    bool created;
+    uint32_t perm = mode & 07777 & ~proc_current()->umask;
+    return vfs_create_at(up->base, up->path, perm, flags & O_EXCL, out, &created);
+}
+
+/* What F_GETFL will show: the open flags without the ones that act only at open. */
+static int file_flags(int flags)
+{
+    return (flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)) | O_LARGEFILE;
+}
+
+static long do_open(int dirfd, vaddr_t upathname, int flags, uint32_t mode)
+{
+    if ((flags & O_CREAT) && (flags & O_DIRECTORY))
+        return -EINVAL; /* Linux 6.4 and later */
+    struct upath up;
+    int err = upath_get(dirfd, upathname, &up);
+    if (err)
+        return err;
+    struct inode *ino;
+    err = open_inode(&up, flags, mode, &ino);
+    upath_put(&up);
+    if (err)
+        return err;
+    err = open_check(ino, flags);
+    if (!err && (flags & O_TRUNC) && inode_is_regular(ino))
+        err = vfs_truncate(ino, 0);
+    struct file *file = NULL;
+    if (!err)
+        err = file_open(ino, file_flags(flags), &file);
+    inode_put(ino);
+    if (err)
+        return err;
+    int fd = files_install(my_files(), file, 0, flags & O_CLOEXEC);
+    if (fd < 0)
+        file_put(file);
+    return fd;
+}
+
+SYSCALL(SYS_open, open)
+{
+    return do_open(AT_FDCWD, a0, (int)a1, (uint32_t)a2);
+}
+
+SYSCALL(SYS_openat, openat)
+{
+    return do_open((int)a0, a1, (int)a2, (uint32_t)a3);
+}
+
+SYSCALL(SYS_creat, creat)
+{
+    return do_open(AT_FDCWD, a0, O_CREAT | O_WRONLY | O_TRUNC, (uint32_t)a1);
+}
+
+SYSCALL(SYS_close, close)
+{
+    return files_close(my_files(), (int)a0);
+}
+
+/* ---- read and write ------------------------------------------------------------------- */
+
+static ssize_t do_read(struct file *f, vaddr_t buf, size_t len, uint64_t *offset)
+{
+    if (!file_readable(f))
+        return -EBADF;
+    if (!f->ops->read)
+        return -EINVAL;
+    if (!user_range_ok(buf, len))
+        return -EFAULT;
+    return f->ops->read(f, buf, MIN(len, MAX_RW_COUNT), offset);
+}
+
+static ssize_t do_write(struct file *f, vaddr_t buf, size_t len, uint64_t *offset)
+{
+    if (!file_writable(f))
+        return -EBADF;
+    if (!f->ops->write)
+        return -EINVAL;
+    if (!user_range_ok(buf, len))
+        return -EFAULT;
+    return f->ops->write(f, buf, MIN(len, MAX_RW_COUNT), offset);
+}
+
+SYSCALL(SYS_read, read)
+{
+    struct file *f = file_from_fd((int)a0);
+    if (!f)
+        return -EBADF;
+    ssize_t n = do_read(f, a1, a2, &f->offset);
+    file_put(f);
+    return n;
+}
+
+SYSCALL(SYS_write, write)
+{
+    struct file *f = file_from_fd((int)a0);
+    if (!f)
+        return -EBADF;
+    ssize_t n = do_write(f, a1, a2, &f->offset);
+    file_put(f);
+    return n;
+}
+
+/* pread64/pwrite64: at an explicit offset, the file's own offset untouched. */
+static long do_pread_pwrite(int fd, vaddr_t buf, size_t len, int64_t pos, bool write)
+{
+    if (pos < 0)
+        return -EINVAL; /* before the descriptor is even looked up, as on Linux */
+    struct file *f = file_from_fd(fd);
+    if (!f)
+        return -EBADF;
+    uint64_t offset = (uint64_t)pos;
+    ssize_t n;
+    if (!f->ops->lseek)
+        n = -ESPIPE;
+    else
+        n = write ? do_write(f, buf, len, &offset) : do_read(f, buf, len, &offset);
+    file_put(f);
+    return n;
+}
+
+SYSCALL(SYS_pread64, pread64)
+{
+    return do_pread_pwrite((int)a0, a1, a2, (int64_t)a3, false);
+}
+
+SYSCALL(SYS_pwrite64, pwrite64)
+{
+    return do_pread_pwrite((int)a0, a1, a2, (int64_t)a3, true);
+}
+
+/* Copies and checks a user iovec array: -EINVAL for a negative length, -EFAULT. */
+static int iovec_get(vaddr_t uiov, int count, struct linux_iovec **out)
+{
+    struct linux_iovec *iov = kmalloc((size_t)count * sizeof(*iov));
+    if (!iov)
+        return -ENOMEM;
+    int err = copy_from_user(iov, uiov, (size_t)count * sizeof(*iov));
+    for (int i = 0; i < count && !err; i++) {
+        if ((int64_t)iov[i].iov_len < 0)
+            err = -EINVAL;
+        else if (!user_range_ok(iov[i].iov_base, iov[i].iov_len))
+            err = -EFAULT;
+    }
+    if (err)
+        kfree(iov);
+    else
+        *out = iov;
+    return err;
+}
+
+/*
+ * One element of a vector. After the first bytes have moved, a read from a
+ * stream (pipe, terminal) takes only what is there without waiting, as
+ * Linux's single pass over the vector does.
+ */
+static ssize_t iov_step(struct file *f, const struct linux_iovec *v, bool write, size_t done)
+{
+    if (write)
+        return do_write(f, v->iov_base, v->iov_len, &f->offset);
+    if (done == 0 || f->ops->lseek)
+        return do_read(f, v->iov_base, v->iov_len, &f->offset);
+    int saved = f->flags;
+    f->flags |= O_NONBLOCK; /* nothing else can run: this read does not sleep */
+    ssize_t n = do_read(f, v->iov_base, v->iov_len, &f->offset);
+    f->flags = saved;
+    return n == -EAGAIN ? 0 : n;
+}
+
+static long do_readv_writev(int fd, vaddr_t uiov, uint64_t count, bool write)
+{
+    struct file *f = file_from_fd(fd);
+    if (!f)
+        return -EBADF;
+    long err = write ? (file_writable(f) ? 0 : -EBADF) : (file_readable(f) ? 0 : -EBADF);
+    struct linux_iovec *iov = NULL;
+    if (!err && count > UIO_MAXIOV) /* a negative int count is huge here too */
+        err = -EINVAL;
+    if (!err && count > 0)
+        err = iovec_get(uiov, (int)count, &iov);
+    size_t done = 0;
+    for (uint64_t i = 0; !err && i < count && done < MAX_RW_COUNT; i++) {
+        struct linux_iovec v = { iov[i].iov_base, MIN(iov[i].iov_len, MAX_RW_COUNT - done) };
+        if (v.iov_len == 0)
+            continue;
+        ssize_t n = iov_step(f, &v, write, done);
+        if (n < 0) {
+            if (done == 0)
+                err = n; /* an error after some bytes moved is not reported */
+            break;
+        }
+        done += (size_t)n;
+        if ((size_t)n < v.iov_len)
+            break;
+    }
+    kfree(iov);
+    file_put(f);
+    return err ? err : (long)done;
+}
+
+SYSCALL(SYS_readv, readv)
+{
+    return do_readv_writev((int)a0, a1, a2, false);
+}
+
+SYSCALL(SYS_writev, writev)
+{
+    return do_readv_writev((int)a0, a1, a2, true);
+}
+
+/* ---- lseek, stat, getdents ------------------------------------------------------------------ */
+
+SYSCALL(SYS_lseek, lseek)
+{
+    int whence = (int)a2;
+    struct file *f = file_from_fd((int)a0);
+    if (!f)
+        return -EBADF;
+    long ret;
+    if ((unsigned)whence > SEEK_HOLE)
+        ret = -EINVAL;
+    else if (!f->ops->lseek)
+        ret = -ESPIPE;
+    else
+        ret = f->ops->lseek(f, (int64_t)a1, whence);
+    file_put(f);
+    return ret;
+}
+
+static long stat_to_user(struct inode *ino, vaddr_t ust)
+{
+    struct linux_stat st;
+    vfs_stat(ino, &st);
+    return copy_to_user(ust, &st, sizeof(st));
+}
+
+static long do_fstatat(int dirfd, vaddr_t upathname, vaddr_t ust, int flags)
+{
+    if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT))
+        return -EINVAL;
+    struct inode *ino;
+    int err = lookup_user_empty_ok(dirfd, upathname, flags & AT_EMPTY_PATH, &ino);
+    if (err)
+        return err;
+    long ret = stat_to_user(ino, ust);
+    inode_put(ino);
+    return ret;
+}
+
+SYSCALL(SYS_stat, stat)
+{
+    return do_fstatat(AT_FDCWD, a0, a1, 0);
+}
+
+SYSCALL(SYS_lstat, lstat)
+{
+    return do_fstatat(AT_FDCWD, a0, a1, AT_SYMLINK_NOFOLLOW); /* no symlinks: same as stat */
+}
+
+SYSCALL(SYS_newfstatat, newfstatat)
+{
+    return do_fstatat((int)a0, a1, a2, (int)a3);
+}
+
+SYSCALL(SYS_fstat, fstat)
+{
+    struct file *f = file_from_fd((int)a0);
+    if (!f)
+        return -EBADF;
+    long ret = stat_to_user(f->inode, a1);
+    file_put(f);
+    return ret;
+}
+
+/* Where getdents64 is writing in the user's buffer. */
+struct dirent_sink {
+    vaddr_t buf;
+    size_t size, used;
+    bool full;  /* an entry did not fit */
+    int error;
+};
+
+static bool dirent_emit(void *ctx, const char *name, uint64_t ino, unsigned type, uint64_t next_pos)
+{
+    struct dirent_sink *s = ctx;
+    size_t namelen = strlen(name);
+    size_t reclen = ALIGN_UP(offsetof(struct linux_dirent64, d_name) + namelen + 1, 8);
+    if (s->used + reclen > s->size) {
+        s->full = true;
+        return false;
+    }
+    union {
+        struct linux_dirent64 d;
+        char bytes[sizeof(struct linux_dirent64) + VFS_NAME_MAX + 8];
+    } rec;
+    memset(&rec, 0, reclen);
+    rec.d.d_ino = ino;
+    rec.d.d_off = (long)next_pos;
+    rec.d.d_reclen = (unsigned short)reclen;
+    rec.d.d_type = (unsigned char)type;
+    memcpy(rec.d.d_name, name, namelen);
+    if (copy_to_user(s->buf + s->used, &rec, reclen) < 0) {
+        s->error = -EFAULT;
+        return false;
+    }
+    s->used += reclen;
+    return true;
+}
+
+SYSCALL(SYS_getdents64, getdents64)
+{
+    struct file *f = file_from_fd((int)a0);
+    if (!f)
+        return -EBADF;
+    /* a bad buffer shows when the first entry is copied: ENOTDIR wins over EFAULT */
+    struct dirent_sink sink = { a1, MIN((uint32_t)a2, MAX_RW_COUNT), 0, false, 0 };
+    long ret = vfs_getdents(f->inode, &f->offset, dirent_emit, &sink);
+    file_put(f);
+    if (ret < 0)
+        return ret;
+    if (sink.used == 0 && sink.error)
+        return sink.error;
+    if (sink.used == 0 && sink.full)
+        return -EINVAL; /* the buffer cannot hold even the next entry */
+    return (long)sink.used;
+}
+
+/* ---- names: mkdir, unlink, rmdir, rename ----------------------------------------------------- */
+
+static long do_mkdirat(int dirfd, vaddr_t upathname, uint32_t mode)
+{
+    struct upath up;
+    int err = upath_get(dirfd, upathname, &up);
+    if (err)
+        return err;
+    err = vfs_mkdir_at(up.base, up.path, mode & 01777 & ~proc_current()->umask);
+    upath_put(&up);
+    return err;
+}
+
+SYSCALL(SYS_mkdir, mkdir)
+{
+    return do_mkdirat(AT_FDCWD, a0, (uint32_t)a1);
+}
+
+SYSCALL(SYS_mkdirat, mkdirat)
+{
+    return do_mkdirat((int)a0, a1, (uint32_t)a2);
+}
+
+static long do_unlinkat(int dirfd, vaddr_t upathname, int flags)
+{
+    if (flags & ~AT_REMOVEDIR)
+        return -EINVAL;
+    struct upath up;
+    int err = upath_get(dirfd, upathname, &up);
+    if (err)
+        return err;
+    if (flags & AT_REMOVEDIR)
+        err = vfs_rmdir_at(up.base, up.path);
+    else
+        err = vfs_unlink_at(up.base, up.path);
+    upath_put(&up);
+    return err;
+}
+
+SYSCALL(SYS_unlink, unlink)
+{
+    return do_unlinkat(AT_FDCWD, a0, 0);
+}
+
+SYSCALL(SYS_unlinkat, unlinkat)
+{
+    return do_unlinkat((int)a0, a1, (int)a2);
+}
+
+SYSCALL(SYS_rmdir, rmdir)
+{
+    return do_unlinkat(AT_FDCWD, a0, AT_REMOVEDIR);
+}
+
+static long do_renameat2(int olddirfd, vaddr_t uold, int newdirfd, vaddr_t unew, unsigned flags)
+{
+    if (flags & ~RENAME_NOREPLACE)
+        return -EINVAL; /* RENAME_EXCHANGE and RENAME_WHITEOUT: not in mica */
+    struct upath o, n;
+    int err = upath_get(olddirfd, uold, &o);
+    if (err)
+        return err;
+    err = upath_get(newdirfd, unew, &n);
+    if (!err) {
+        err = vfs_rename_at(o.base, o.path, n.base, n.path,
+                            flags & RENAME_NOREPLACE ? VFS_RENAME_NOREPLACE : 0);
+        upath_put(&n);
+    }
+    upath_put(&o);
+    return err;
+}
+
+SYSCALL(SYS_rename, rename)
+{
+    return do_renameat2(AT_FDCWD, a0, AT_FDCWD, a1, 0);
+}
+
+SYSCALL(SYS_renameat, renameat)
+{
+    return do_renameat2((int)a0, a1, (int)a2, a3, 0);
+}
+
+SYSCALL(SYS_renameat2, renameat2)
+{
+    return do_renameat2((int)a0, a1, (int)a2, a3, (unsigned)a4);
+}
+
+/* ---- descriptors: dup, pipe, fcntl, ioctl ------------------------------------------------------ */
+
+SYSCALL(SYS_dup, dup)
+{
+    struct file *f = file_from_fd((int)a0);
+    if (!f)
+        return -EBADF;
+    int fd = files_install(my_files(), f, 0, false);
+    if (fd < 0)
+        file_put(f);
+    return fd;
+}
+
+static long do_dup3(int oldfd, int newfd, bool cloexec)
+{
+    if (newfd < 0 || newfd >= files_limit())
+        return -EBADF;
+    struct file *f = file_from_fd(oldfd);
+    if (!f)
+        return -EBADF;
+    int err = files_install_at(my_files(), newfd, f, cloexec);
+    if (err) {
+        file_put(f);
+        return err;
+    }
+    return newfd;
+}
+
+SYSCALL(SYS_dup2, dup2)
+{
+    int oldfd = (int)a0, newfd = (int)a1;
+    if (oldfd == newfd) {
+        struct file *f = file_from_fd(oldfd);
+        if (!f)
+            return -EBADF;
+        file_put(f);
+        return newfd;
+    }
+    return do_dup3(oldfd, newfd, false);
+}
+
+SYSCALL(SYS_dup3, dup3)
+{
+    int flags = (int)a2;
+    if (flags & ~O_CLOEXEC)
+        return -EINVAL;
+    if ((int)a0 == (int)a1)
+        return -EINVAL;
+    return do_dup3((int)a0, (int)a1, flags & O_CLOEXEC);
+}
+
+/* Installs both ends and tells the user their descriptors. */
+static long pipe_install(struct file *r, struct file *w, int flags, vaddr_t ufds)
+{
+    struct files *files = my_files();
+    bool cloexec = flags & O_CLOEXEC;
+    int fds[2];
+    fds[0] = files_install(files, r, 0, cloexec);
+    if (fds[0] < 0) {
+        file_put(r);
+        file_put(w);
+        return fds[0];
+    }
+    fds[1] = files_install(files, w, 0, cloexec);
+    if (fds[1] < 0) {
+        files_close(files, fds[0]);
+        file_put(w);
+        return fds[1];
+    }
+    if (copy_to_user(ufds, fds, sizeof(fds)) < 0) {
+        files_close(files, fds[0]);
+        files_close(files, fds[1]);
+        return -EFAULT;
+    }
+    return 0;
+}
+
+static long do_pipe2(vaddr_t ufds, int flags)
+{
+    if (flags & ~(O_CLOEXEC | O_NONBLOCK))
+        return -EINVAL;
+    struct file *r, *w;
+    int err = pipe_create(flags, &r, &w);
+    if (err)
+        return err;
+    return pipe_install(r, w, flags, ufds);
+}
+
+SYSCALL(SYS_pipe, pipe)
+{
+    return do_pipe2(a0, 0);
+}
+
+SYSCALL(SYS_pipe2, pipe2)
+{
+    return do_pipe2(a0, (int)a1);
+}
+
+static long fcntl_dupfd(struct file *f, uint64_t min_fd, bool cloexec)
+{
+    if (min_fd >= (uint64_t)files_limit())
+        return -EINVAL;
+    file_get(f);
+    int fd = files_install(my_files(), f, (int)min_fd, cloexec);
+    if (fd < 0)
+        file_put(f);
+    return fd;
+}
+
+static long fcntl_file(struct file *f, int fd, int cmd, uint64_t arg)
+{
+    switch (cmd) {
+    case F_DUPFD: return fcntl_dupfd(f, arg, false);
+    case F_DUPFD_CLOEXEC: return fcntl_dupfd(f, arg, true);
+    case F_GETFD: return files_get_cloexec(my_files(), fd) > 0 ? FD_CLOEXEC : 0;
+    case F_SETFD: return files_set_cloexec(my_files(), fd, arg & FD_CLOEXEC);
+    case F_GETFL: return f->flags;
+    case F_SETFL:
+        /* only these two can change; the rest of arg is ignored, as on Linux */
+        f->flags = (f->flags & ~(O_APPEND | O_NONBLOCK)) | ((int)arg & (O_APPEND | O_NONBLOCK));
+        return 0;
+    default: return -EINVAL;
+    }
+}
+
+SYSCALL(SYS_fcntl, fcntl)
+{
+    int fd = (int)a0;
+    struct file *f = file_from_fd(fd);
+    if (!f)
+        return -EBADF;
+    long ret = fcntl_file(f, fd, (int)a1, a2);
+    file_put(f);
+    return ret;
+}
+
+/* The ioctls every descriptor answers (Linux's do_vfs_ioctl). */
+static long ioctl_generic(struct file *f, int fd, unsigned request, vaddr_t arg)
+{
+    if (request == FIOCLEX || request == FIONCLEX)
+        return files_set_cloexec(my_files(), fd, request == FIOCLEX);
+    int on;
+    if (copy_from_user(&on, arg, sizeof(on)) < 0)
+        return -EFAULT;
+    f->flags = on ? f->flags | O_NONBLOCK : f->flags & ~O_NONBLOCK;
+    return 0;
+}
+
+SYSCALL(SYS_ioctl, ioctl)
+{
+    int fd = (int)a0;
+    unsigned request = (unsigned)a1;
+    struct file *f = file_from_fd(fd);
+    if (!f)
+        return -EBADF;
+    long ret;
+    if (request == FIOCLEX || request == FIONCLEX || request == FIONBIO)
+        ret = ioctl_generic(f, fd, request, a2);
+    else
+        ret = f->ops->ioctl ? f->ops->ioctl(f, request, a2) : -ENOTTY;
+    file_put(f);
+    return ret;
+}
+
+/* ---- the working directory and the umask ------------------------------------------------------ */
+
+static void set_cwd(struct inode *dir)
+{
+    struct proc *p = proc_current();
+    if (p->cwd)
+        inode_put(p->cwd);
+    p->cwd = dir; /* takes over the caller's reference */
+}
+
+SYSCALL(SYS_chdir, chdir)
+{
+    struct inode *dir;
+    int err = lookup_user(AT_FDCWD, a0, &dir);
+    if (err)
+        return err;
+    if (!inode_is_dir(dir)) {
+        inode_put(dir);
+        return -ENOTDIR;
+    }
+    set_cwd(dir);
+    return 0;
+}
+
+SYSCALL(SYS_fchdir, fchdir)
+{
+    struct file *f = file_from_fd((int)a0);
+    if (!f)
+        return -EBADF;
+    int err = inode_is_dir(f->inode) ? 0 : -ENOTDIR;
+    if (!err) {
+        inode_get(f->inode);
+        set_cwd(f->inode);
+    }
+    file_put(f);
+    return err;
+}
+
+/* The raw system call: returns the length with the NUL (libc's getcwd returns buf). */
+SYSCALL(SYS_getcwd, getcwd)
+{
+    struct proc *p = proc_current();
+    struct inode *dir = p->cwd ? p->cwd : vfs_root();
+    if (p->cwd)
+        inode_get(dir);
+    char *path = kmalloc(VFS_PATH_MAX);
+    long len = path ? vfs_path_of(dir, path, VFS_PATH_MAX) : -ENOMEM;
+    inode_put(dir);
+    if (len > 0 && (uint64_t)len > a1)
+        len = -ERANGE;
+    if (len > 0 && copy_to_user(a0, path, (size_t)len) < 0)
+        len = -EFAULT;
+    kfree(path);
+    return len;
+}
+
+SYSCALL(SYS_umask, umask)
+{
+    struct proc *p = proc_current();
+    uint32_t old = p->umask;
+    p->umask = (uint32_t)a0 & 0777;
+    return old;
+}
+
+/* ---- access, chmod, truncate, sync -------------------------------------------------------------- */
+
+static long do_faccessat(int dirfd, vaddr_t upathname, int mode, int flags)
+{
+    if (mode & ~(R_OK | W_OK | X_OK))
+        return -EINVAL;
+    if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+        return -EINVAL;
+    struct inode *ino;
+    int err = lookup_user_empty_ok(dirfd, upathname, flags & AT_EMPTY_PATH, &ino);
+    if (err)
+        return err;
+    /* root may read and write anything, but execute only what has an x bit */
+    if ((mode & X_OK) && !inode_is_dir(ino) && !(ino->mode & 0111))
+        err = -EACCES;
+    inode_put(ino);
+    return err;
+}
+
+SYSCALL(SYS_access, access)
+{
+    return do_faccessat(AT_FDCWD, a0, (int)a1, 0);
+}
+
+SYSCALL(SYS_faccessat, faccessat)
+{
+    return do_faccessat((int)a0, a1, (int)a2, 0);
+}
+
+SYSCALL(SYS_faccessat2, faccessat2)
+{
+    return do_faccessat((int)a0, a1, (int)a2, (int)a3);
+}
+
+SYSCALL(SYS_chmod, chmod)
+{
+    struct inode *ino;
+    int err = lookup_user(AT_FDCWD, a0, &ino);
+    if (err)
+        return err;
+    err = vfs_chmod(ino, (uint32_t)a1);
+    inode_put(ino);
+    return err;
+}
+
+SYSCALL(SYS_truncate, truncate)
+{
+    if ((int64_t)a1 < 0)
+        return -EINVAL;
+    struct inode *ino;
+    int err = lookup_user(AT_FDCWD, a0, &ino);
+    if (err)
+        return err;
+    err = vfs_truncate(ino, a1);
+    inode_put(ino);
+    return err;
+}
+
+SYSCALL(SYS_ftruncate, ftruncate)
+{
+    if ((int64_t)a1 < 0)
+        return -EINVAL;
+    struct file *f = file_from_fd((int)a0);
+    if (!f)
+        return -EBADF;
+    int err = -EINVAL;
+    if (inode_is_regular(f->inode) && file_writable(f))
+        err = vfs_truncate(f->inode, a1);
+    file_put(f);
+    return err;
+}
+
+/* Everything is in memory: nothing to write back. Linux's EINVAL for files without fsync. */
+static long do_fsync(int fd)
+{
+    struct file *f = file_from_fd(fd);
+    if (!f)
+        return -EBADF;
+    int err = inode_is_regular(f->inode) || inode_is_dir(f->inode) ? 0 : -EINVAL;
+    file_put(f);
+    return err;
+}
+
+SYSCALL(SYS_fsync, fsync)
+{
+    return do_fsync((int)a0);
+}
+
+SYSCALL(SYS_fdatasync, fdatasync)
+{
+    return do_fsync((int)a0);
+}
+
+SYSCALL(SYS_sync, sync)
+{
+    return 0;
+}
+
+/* mica has no symbolic links: an existing name is "not a link" (EINVAL). */
+static long do_readlinkat(int dirfd, vaddr_t upathname, int64_t size)
+{
+    if (size <= 0)
+        return -EINVAL;
+    struct inode *ino;
+    int err = lookup_user(dirfd, upathname, &ino);
+    if (err)
+        return err;
+    inode_put(ino);
+    return -EINVAL;
+}
+
+SYSCALL(SYS_readlink, readlink)
+{
+    return do_readlinkat(AT_FDCWD, a0, (int64_t)a2);
+}
+
+SYSCALL(SYS_readlinkat, readlinkat)
+{
+    return do_readlinkat((int)a0, a1, (int64_t)a3);
+}

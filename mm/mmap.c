@@ -1,0 +1,366 @@
+/*
+ * mm/mmap.c - the memory system calls: mmap, munmap, mprotect, brk, madvise.
+ *
+ * They change the VMAs only; pages come later, one fault at a time
+ * (mm/fault.c), except where a call must drop pages (munmap, a shrinking
+ * brk, MADV_DONTNEED) or asks for them up front (MAP_POPULATE). Argument
+ * checks and errno follow Linux's: when in doubt, compare with the same
+ * call on Linux.
+ *
+ * Placement: MAP_FIXED takes the address it is given (replacing whatever
+ * was there); otherwise a free hint is honoured, and failing that the
+ * highest free range below mm->mmap_base is used (top-down, like Linux).
+ */
+#include <kernel/errno.h>
+#include <kernel/file.h>
+#include <kernel/vfs.h>
+#include <uapi/fcntl.h>
+#include <kernel/proc.h>
+#include <kernel/syscall.h>
+#include <mm/fault.h>
+#include <mm/mm.h>
+#include <mm/usercopy.h>
+#include <mm/vmobject.h>
+#include <uapi/mman.h>
+
+#define MAP_KNOWN_FLAGS                                                               \
+    (MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN | MAP_DENYWRITE |           \
+     MAP_EXECUTABLE | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK |      \
+     MAP_STACK | MAP_HUGETLB | MAP_FIXED_NOREPLACE)
+#define PROT_KNOWN (PROT_READ | PROT_WRITE | PROT_EXEC)
+
+static struct mm *current_mm(void)
+{
+    return proc_current()->mm;
+}
+
+static uint32_t prot_to_vma_flags(uint64_t prot)
+{
+    uint32_t flags = 0;
+    if (prot & PROT_READ)
+        flags |= VM_READ;
+    if (prot & PROT_WRITE)
+        flags |= VM_WRITE;
+    if (prot & PROT_EXEC)
+        flags |= VM_EXEC;
+    return flags;
+}
+
+/* Whether [addr, addr+len) is a range mmap may use at all. */
+static bool range_in_user_space(vaddr_t addr, uint64_t len)
+{
+    return addr < USER_TOP && len <= USER_TOP - addr;
+}
+
+/* Where a new mapping of len bytes goes, or 0 (then -ENOMEM). */
+static vaddr_t choose_address(struct mm *mm, vaddr_t hint, uint64_t len)
+{
+    hint = ALIGN_DOWN(hint, PAGE_SIZE);
+    if (hint >= USER_MMAP_MIN && range_in_user_space(hint, len) &&
+        !vma_find_overlap(&mm->vmas, hint, hint + len))
+        return hint;
+    return vma_find_gap(&mm->vmas, len, USER_MMAP_MIN, mm->mmap_base, 0);
+}
+
+/* Faults in every page of [start, end) now (MAP_POPULATE); stops quietly at the first failure. */
+static void populate(struct mm *mm, vaddr_t start, vaddr_t end, bool write)
+{
+    for (vaddr_t va = start; va < end; va += PAGE_SIZE) {
+        struct fault f = { .va = va, .write = write, .user = true };
+        if (!pt_lookup(mm->pml4, va) && mm_fault(mm, &f) != FAULT_RESOLVED)
+            return;
+    }
+}
+
+struct mmap_request {
+    vaddr_t addr;
+    uint64_t len;
+    uint32_t vma_flags;
+    uint64_t map_flags;
+    enum vma_kind kind;
+    struct vm_object *object; /* a reference the new VMA takes over, or NULL */
+    uint64_t offset;
+};
+
+/* Puts the VMA in place (replacing what MAP_FIXED covers) and merges it. */
+static long mmap_install(struct mm *mm, struct mmap_request *req)
+{
+    int err = 0;
+    if (req->map_flags & MAP_FIXED) {
+        err = mm_unmap(mm, req->addr, req->addr + req->len);
+        if (err < 0)
+            return err;
+    }
+    struct vma *vma = mm_add_vma(mm, req->addr, req->addr + req->len, req->vma_flags,
+                                 req->kind, &err);
+    if (!vma)
+        return err;
+    vma->object = req->object;
+    vma->offset = req->offset;
+    req->object = NULL; /* the VMA holds the reference now */
+    vma = vma_merge_neighbours(&mm->vmas, vma);
+    if (req->map_flags & MAP_POPULATE)
+        populate(mm, req->addr, req->addr + req->len, req->vma_flags & VM_WRITE);
+    return (long)req->addr;
+}
+
+/* The address for the request, checking MAP_FIXED(_NOREPLACE) rules. */
+static long mmap_place(struct mm *mm, struct mmap_request *req)
+{
+    bool fixed = req->map_flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+    if (fixed) {
+        if (req->addr & (PAGE_SIZE - 1))
+            return -EINVAL;
+        if (!range_in_user_space(req->addr, req->len))
+            return -ENOMEM;
+        if (req->addr < USER_MMAP_MIN)
+            return -EPERM;
+        if ((req->map_flags & MAP_FIXED_NOREPLACE) && !(req->map_flags & MAP_FIXED) &&
+            vma_find_overlap(&mm->vmas, req->addr, req->addr + req->len))
+            return -EEXIST;
+        if (req->map_flags & MAP_FIXED_NOREPLACE)
+            req->map_flags &= ~(uint64_t)MAP_FIXED;
+        return 0;
+    }
+    req->addr = choose_address(mm, req->addr, req->len);
+    return req->addr ? 0 : -ENOMEM;
+}
+
+/* Checks a file mapping against the file's open mode and takes its memory object. */
+static long mmap_prepare_file_object(struct mmap_request *req, struct file *file, uint64_t type)
+{
+    if (!file->inode || !inode_is_regular(file->inode))
+        return -ENODEV; /* pipes, directories, devices without pages */
+    int mode = file->flags & O_ACCMODE;
+    if (mode == O_WRONLY)
+        return -EACCES;
+    if (type == MAP_SHARED && mode != O_RDWR && (req->vma_flags & VM_WRITE))
+        return -EACCES;
+    if (type == MAP_PRIVATE || mode == O_RDWR)
+        req->vma_flags |= VM_MAYWRITE;
+    req->vma_flags |= VM_MAYREAD | VM_MAYEXEC;
+    req->kind = VMA_KIND_FILE;
+    req->object = inode_object(file->inode);
+    vmobject_get(req->object);
+    return 0;
+}
+
+/* The memory object and flags for a mapping of file descriptor fd. */
+static long mmap_prepare_file(struct mmap_request *req, int fd, uint64_t type)
+{
+    struct file *file = file_from_fd(fd);
+    if (!file)
+        return -EBADF;
+    long rc = mmap_prepare_file_object(req, file, type);
+    file_put(file);
+    return rc;
+}
+
+static long mmap_prepare_anon(struct mmap_request *req, uint64_t type)
+{
+    req->vma_flags |= VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
+    req->kind = VMA_KIND_ANON;
+    req->offset = 0;
+    if (type == MAP_PRIVATE)
+        return 0;
+    /* shared anonymous memory: pages that fork keeps shared live in an object */
+    req->object = vmobject_create(VMOBJECT_SHARED_ANON);
+    if (!req->object)
+        return -ENOMEM;
+    req->object->size = req->len;
+    return 0;
+}
+
+static long mmap_check_flags(uint64_t prot, uint64_t flags, uint64_t *type)
+{
+    *type = flags & MAP_TYPE;
+    if (*type == MAP_SHARED_VALIDATE) {
+        if (flags & ~(uint64_t)MAP_KNOWN_FLAGS)
+            return -EOPNOTSUPP;
+        *type = MAP_SHARED;
+    } else if (*type != MAP_SHARED && *type != MAP_PRIVATE) {
+        return -EINVAL;
+    }
+    if (prot & ~(uint64_t)(PROT_KNOWN | PROT_GROWSDOWN | PROT_GROWSUP))
+        return -EINVAL;
+    return 0;
+}
+
+SYSCALL(SYS_mmap, mmap)
+{
+    uint64_t prot = a2, flags = a3, offset = a5, type;
+    int fd = (int)a4;
+    struct mm *mm = current_mm();
+    long rc = mmap_check_flags(prot, flags, &type);
+    if (rc < 0)
+        return rc;
+    if (a1 == 0 || (offset & (PAGE_SIZE - 1)))
+        return -EINVAL;
+    if (a1 > USER_TOP)
+        return -ENOMEM;
+    struct mmap_request req = { .addr = a0, .len = ALIGN_UP(a1, PAGE_SIZE),
+                                .vma_flags = prot_to_vma_flags(prot), .map_flags = flags,
+                                .offset = offset };
+    if (type == MAP_SHARED)
+        req.vma_flags |= VM_SHARED;
+    if (flags & MAP_GROWSDOWN)
+        req.vma_flags |= VM_GROWSDOWN;
+    if ((req.len >> PAGE_SHIFT) + mm->total_vm_pages >
+        proc_current()->rlimits[RLIMIT_AS].cur / PAGE_SIZE)
+        return -ENOMEM;
+    rc = (flags & MAP_ANONYMOUS) ? mmap_prepare_anon(&req, type)
+                                 : mmap_prepare_file(&req, fd, type);
+    if (rc == 0)
+        rc = mmap_place(mm, &req);
+    if (rc == 0)
+        rc = mmap_install(mm, &req);
+    if (req.object)
+        vmobject_put(req.object);
+    return rc;
+}
+
+SYSCALL(SYS_munmap, munmap)
+{
+    if ((a0 & (PAGE_SIZE - 1)) || a1 == 0)
+        return -EINVAL;
+    uint64_t len = ALIGN_UP(a1, PAGE_SIZE);
+    if (!range_in_user_space(a0, len) || len == 0)
+        return -EINVAL;
+    return mm_unmap(current_mm(), a0, a0 + len);
+}
+
+/* ---- mprotect --------------------------------------------------------------------- */
+
+/* True when [start, end) is covered by VMAs with no hole (else mprotect gives -ENOMEM). */
+static bool range_fully_mapped(struct mm *mm, vaddr_t start, vaddr_t end)
+{
+    vaddr_t covered = start;
+    for (struct vma *v = vma_find(&mm->vmas, start); v && v->start <= covered && covered < end;
+         v = vma_next(v))
+        covered = v->end;
+    return covered >= end;
+}
+
+static int protect_check(struct mm *mm, vaddr_t start, vaddr_t end, uint32_t want)
+{
+    for (struct vma *v = vma_find(&mm->vmas, start); v && v->start < end; v = vma_next(v)) {
+        if ((want & VM_WRITE) && !(v->flags & VM_MAYWRITE))
+            return -EACCES;
+        if ((want & VM_READ) && !(v->flags & VM_MAYREAD))
+            return -EACCES;
+    }
+    return 0;
+}
+
+/* Splits at start and end so that [start, end) is made of whole VMAs. */
+static int split_edges(struct mm *mm, vaddr_t start, vaddr_t end)
+{
+    struct vma *first = vma_lookup(&mm->vmas, start);
+    if (first && first->start < start && !vma_split(&mm->vmas, first, start))
+        return -ENOMEM;
+    struct vma *last = vma_lookup(&mm->vmas, end - 1);
+    if (last && last->end > end && !vma_split(&mm->vmas, last, end))
+        return -ENOMEM;
+    return 0;
+}
+
+SYSCALL(SYS_mprotect, mprotect)
+{
+    struct mm *mm = current_mm();
+    if (a0 & (PAGE_SIZE - 1))
+        return -EINVAL;
+    if (a2 & ~(uint64_t)(PROT_KNOWN | PROT_GROWSDOWN | PROT_GROWSUP))
+        return -EINVAL;
+    uint64_t len = ALIGN_UP(a1, PAGE_SIZE);
+    if (len == 0)
+        return a1 == 0 ? 0 : -ENOMEM;
+    if (!range_in_user_space(a0, len) || !range_fully_mapped(mm, a0, a0 + len))
+        return -ENOMEM;
+    vaddr_t start = a0, end = a0 + len;
+    uint32_t want = prot_to_vma_flags(a2);
+    int rc = protect_check(mm, start, end, want);
+    if (rc == 0)
+        rc = split_edges(mm, start, end);
+    if (rc < 0)
+        return rc;
+    struct vma *v = vma_find(&mm->vmas, start);
+    while (v && v->start < end) {
+        v->flags = (v->flags & ~(uint32_t)(VM_READ | VM_WRITE | VM_EXEC)) | want;
+        pt_protect_range(mm->pml4, v->start, v->end, vma_pt_prot(v->flags));
+        v = vma_merge_neighbours(&mm->vmas, v);
+        v = vma_next(v);
+    }
+    return 0;
+}
+
+/* ---- brk ------------------------------------------------------------------------ */
+
+/* Grows the heap to cover [old_end, new_end); false if it would hit a mapping or a limit. */
+static bool heap_grow(struct mm *mm, vaddr_t old_end, vaddr_t new_end)
+{
+    struct proc *p = proc_current();
+    if (new_end > USER_TOP || vma_find_overlap(&mm->vmas, old_end, new_end))
+        return false;
+    if (new_end - mm->brk_start > p->rlimits[RLIMIT_DATA].cur)
+        return false;
+    int err;
+    struct vma *heap = mm_add_vma(mm, old_end, new_end, VM_READ | VM_WRITE | VM_MAYREAD |
+                                  VM_MAYWRITE | VM_MAYEXEC, VMA_KIND_HEAP, &err);
+    if (!heap)
+        return false;
+    vma_merge_neighbours(&mm->vmas, heap);
+    return true;
+}
+
+SYSCALL(SYS_brk, brk)
+{
+    struct mm *mm = current_mm();
+    vaddr_t want = a0;
+    if (want < mm->brk_start)
+        return (long)mm->brk; /* brk(0) and nonsense both just ask */
+    vaddr_t old_end = ALIGN_UP(mm->brk, PAGE_SIZE), new_end = ALIGN_UP(want, PAGE_SIZE);
+    if (new_end > old_end && !heap_grow(mm, old_end, new_end))
+        return (long)mm->brk;
+    if (new_end < old_end && mm_unmap(mm, new_end, old_end) < 0)
+        return (long)mm->brk;
+    mm->brk = want;
+    return (long)want;
+}
+
+/* ---- madvise ---------------------------------------------------------------------- */
+
+/* MADV_DONTNEED: drop the pages; private anonymous memory reads zero afterwards. */
+static int madvise_dontneed(struct mm *mm, vaddr_t start, vaddr_t end)
+{
+    for (struct vma *v = vma_find(&mm->vmas, start); v && v->start < end; v = vma_next(v))
+        mm_unmap_pages(mm, v, MAX(start, v->start), MIN(end, v->end));
+    return 0;
+}
+
+SYSCALL(SYS_madvise, madvise)
+{
+    struct mm *mm = current_mm();
+    if (a0 & (PAGE_SIZE - 1))
+        return -EINVAL;
+    uint64_t len = ALIGN_UP(a1, PAGE_SIZE);
+    if (a1 && len == 0)
+        return -EINVAL;
+    if (len == 0)
+        return 0;
+    if (!range_in_user_space(a0, len))
+        return -ENOMEM;
+    switch (a2) {
+    case MADV_NORMAL:
+    case MADV_RANDOM:
+    case MADV_SEQUENTIAL:
+    case MADV_WILLNEED:
+        break;
+    case MADV_DONTNEED:
+    case MADV_FREE: /* without memory pressure to wait for, free now */
+        madvise_dontneed(mm, a0, a0 + len);
+        break;
+    default:
+        return -EINVAL;
+    }
+    return range_fully_mapped(mm, a0, a0 + len) ? 0 : -ENOMEM;
+}

@@ -1,0 +1,7 @@
+/*
+ * true - does nothing, successfully: exit status 0.
+ */
+int main(void)
+{
+    return 0;
+}
