@@ -232,7 +232,7 @@ test: deps
 
 # Benchmarks use the release build (no debug checks) under -icount shift=0.
 bench: deps
-	@$(MAKE) --no-print-directory O=$(O)/release DEBUG=0 $(O)/release/mica.elf
+	@$(MAKE) --no-print-directory O=$(O)/release DEBUG=0 $(O)/release/mica.elf $(O)/release/initramfs.cpio
 	@python3 scripts/bench.py --build $(O)/release
 
 clean:

@@ -35,18 +35,22 @@
 
 void kmain(uint32_t magic, paddr_t info_phys);
 
-/* Unpacks the first boot module (the initramfs) and gives its memory back. */
+/*
+ * Unpacks every boot module, in order, into the filesystem (a later one
+ * may add to or replace files of an earlier one: scripts/run-elf adds a
+ * program this way) and gives their memory back.
+ */
 static void load_initramfs(void)
 {
-    if (boot_info.module_count == 0) {
+    if (boot_info.module_count == 0)
         kprintf("initramfs: no boot module, the filesystem is empty\n");
-        return;
+    for (size_t i = 0; i < boot_info.module_count; i++) {
+        const struct boot_module *m = &boot_info.modules[i];
+        int rc = initramfs_unpack(phys_to_virt(m->start), m->end - m->start);
+        kprintf("initramfs: %s: %lu KiB unpacked (%s)\n", m->cmdline,
+                (m->end - m->start) >> 10, rc == 0 ? "ok" : "errors: see above");
+        mm_release_boot_range(m->start, m->end);
     }
-    const struct boot_module *m = &boot_info.modules[0];
-    int rc = initramfs_unpack(phys_to_virt(m->start), m->end - m->start);
-    kprintf("initramfs: %lu KiB unpacked (%s)\n", (m->end - m->start) >> 10,
-            rc == 0 ? "ok" : "errors: see above");
-    mm_release_boot_range(m->start, m->end);
 }
 
 static void print_banner(void)

@@ -2,23 +2,33 @@
  * lib/string.c - memory and string functions (ISO C semantics).
  *
  * Written plainly, byte at a time except for the rep-string fast paths of
- * memset/memcpy, which x86 runs well (ERMSB). Shared by the kernel and the
- * user libc.
+ * memset/memcpy. Shared by the kernel and the user libc.
  */
 #include <lib/string.h>
 #include <stdint.h>
 
+/*
+ * memset and memcpy move 8 bytes per step (rep stosq / rep movsq) and
+ * finish the odd tail byte by byte. A rep instruction counts once per
+ * step under `qemu -icount`, so clearing a 4 KiB page costs 512 steps
+ * rather than 4,096.
+ */
 void *memset(void *dst, int c, size_t n)
 {
     void *d = dst;
-    __asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+    uint64_t pattern = (uint8_t)c * 0x0101010101010101ull;
+    size_t words = n / 8, tail = n % 8;
+    __asm__ volatile("rep stosq" : "+D"(d), "+c"(words) : "a"(pattern) : "memory");
+    __asm__ volatile("rep stosb" : "+D"(d), "+c"(tail) : "a"(pattern) : "memory");
     return dst;
 }
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
     void *d = dst;
-    __asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
+    size_t words = n / 8, tail = n % 8;
+    __asm__ volatile("rep movsq" : "+D"(d), "+S"(src), "+c"(words) : : "memory");
+    __asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(tail) : : "memory");
     return dst;
 }
 

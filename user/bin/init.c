@@ -323,6 +323,8 @@ static int exit_code(int status)
     return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }
 
+#define BENCH_DIR "/bin/bench"
+
 static void run_file(void)
 {
     char *text = read_file(RUN_FILE);
@@ -345,8 +347,33 @@ static void run_file(void)
     printf("mica-run: exit %d\n", exit_code(wait_for(pid)));
 }
 
+/* "init bench": runs every program in /bin/bench (each prints "bench NAME: ..." lines). */
+static int run_benches(void)
+{
+    DIR *dir = opendir(BENCH_DIR);
+    struct dirent *e;
+    char path[256];
+    if (!dir) {
+        printf("init: no %s\n", BENCH_DIR);
+        return 1;
+    }
+    while ((e = readdir(dir)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", BENCH_DIR, e->d_name);
+        char *argv[] = { e->d_name, NULL };
+        pid_t pid = spawn(path, argv, "bench");
+        if (pid > 0)
+            wait_for(pid);
+    }
+    closedir(dir);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && strcmp(argv[1], "bench") == 0)
+        exit(run_benches());
     if (argc >= 2 && strcmp(argv[1], "test") == 0) {
         char *all[] = { "all" };
         if (argc == 2)
