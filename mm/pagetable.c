@@ -224,29 +224,27 @@ void pt_activate(pte_t *pml4)
 
 /* ---- visiting every present leaf of a user range ------------------------- */
 
+/*
+ * A walk over [start, end) hands each leaf table's run of entries that
+ * lies in the range to `visit` in one call, so the per-page work is a
+ * tight loop in the visitor (fork and exit touch every page: this is
+ * where their cost is).
+ */
 struct range_walk {
     vaddr_t start, end;
-    /* called for every present leaf; may change or clear it through leaf_set */
-    void (*visit)(struct range_walk *w, pte_t *table, unsigned i, vaddr_t va);
+    /* entries [first, last) of a leaf table; entry `first` maps `va` */
+    void (*visit)(struct range_walk *w, pte_t *table, unsigned first, unsigned last, vaddr_t va);
     void *arg;
     int error;          /* a visit sets this to stop the walk */
-    uint64_t flushes;   /* leaves whose TLB entry must go */
-    bool active;        /* the table is in CR3: flush what changes */
+    uint64_t flushes;   /* pages whose TLB entry must go */
+    bool active;        /* the table is in CR3: flush what gets weaker */
 };
 
-/* Sets a leaf from a visit, noting a TLB flush when permissions drop or the frame changes. */
-static void leaf_set(struct range_walk *w, pte_t *table, unsigned i, vaddr_t va, pte_t value)
+/* Notes that the mapping at va lost permission or went away. */
+static void note_flush(struct range_walk *w, vaddr_t va)
 {
-    pte_t old = table[i];
-    entry_set(table, i, value);
-    bool weaker = pte_present(old) &&
-                  (!pte_present(value) || pte_addr(old) != pte_addr(value) ||
-                   ((old & X86_PTE_WRITE) && !(value & X86_PTE_WRITE)) ||
-                   (!(old & X86_PTE_NO_EXEC) && (value & X86_PTE_NO_EXEC)));
-    if (weaker && w->active) {
-        if (++w->flushes <= FLUSH_ALL_THRESHOLD)
-            tlb_flush_page(va);
-    }
+    if (w->active && ++w->flushes <= FLUSH_ALL_THRESHOLD)
+        tlb_flush_page(va);
 }
 
 static void table_free(pte_t *table)
@@ -255,8 +253,8 @@ static void table_free(pte_t *table)
 }
 
 /*
- * Visits the present leaves of [w->start, w->end) under `table` (a table
- * of `level` whose entry 0 maps `base`), freeing lower tables that end up
+ * Visits the leaves of [w->start, w->end) under `table` (a table of
+ * `level` whose entry 0 maps `base`), freeing lower tables that end up
  * empty.
  */
 static void walk_table(struct range_walk *w, pte_t *table, int level, vaddr_t base)
@@ -264,16 +262,18 @@ static void walk_table(struct range_walk *w, pte_t *table, int level, vaddr_t ba
     uint64_t span = PT_LEVEL_SIZE(level);
     vaddr_t lo = MAX(w->start, base);
     vaddr_t hi = MIN(w->end, base + span * PT_ENTRIES);
-    for (unsigned i = PX(level, lo); lo < hi && w->error == 0; i++, lo = base + i * span) {
-        vaddr_t va = base + i * span;
+    if (lo >= hi)
+        return;
+    unsigned first = PX(level, lo), last = PX(level, hi - 1) + 1;
+    if (level == PT_LEVEL_PTE) {
+        w->visit(w, table, first, last, base + first * span);
+        return;
+    }
+    for (unsigned i = first; i < last && w->error == 0; i++) {
         if (!pte_present(table[i]))
             continue;
-        if (level == PT_LEVEL_PTE) {
-            w->visit(w, table, i, va);
-            continue;
-        }
         pte_t *child = table_of(table[i]);
-        walk_table(w, child, level - 1, va);
+        walk_table(w, child, level - 1, base + i * span);
         if (pt_table_entries_used(child) == 0) {
             entry_set(table, i, 0);
             table_free(child);
@@ -294,16 +294,25 @@ static int walk_range(struct range_walk *w, pte_t *pml4)
 
 /* ---- unmap, protect, copy, destroy ------------------------------------------ */
 
-static void visit_unmap(struct range_walk *w, pte_t *table, unsigned i, vaddr_t va)
+static void visit_unmap(struct range_walk *w, pte_t *table, unsigned first, unsigned last,
+                        vaddr_t va)
 {
     struct pt_unmapped *count = w->arg;
-    struct page *frame = pte_frame(table[i]);
-    leaf_set(w, table, i, va, 0);
-    if (frame->flags & PG_CACHE)
-        count->cache_pages++;
-    else if (!(frame->flags & PG_ZERO)) /* the zero frame is not resident memory of anyone's */
-        count->private_pages++;
-    frame_put(frame);
+    uint64_t removed = 0;
+    for (unsigned i = first; i < last; i++, va += PAGE_SIZE) {
+        if (!pte_present(table[i]))
+            continue;
+        struct page *frame = pte_frame(table[i]);
+        table[i] = 0;
+        removed++;
+        note_flush(w, va);
+        if (frame->flags & PG_CACHE)
+            count->cache_pages++;
+        else if (!(frame->flags & PG_ZERO)) /* the zero frame is not resident memory of anyone's */
+            count->private_pages++;
+        frame_put(frame);
+    }
+    table_page(table)->private_data -= removed;
 }
 
 struct pt_unmapped pt_unmap_range(pte_t *pml4, vaddr_t start, vaddr_t end)
@@ -314,16 +323,24 @@ struct pt_unmapped pt_unmap_range(pte_t *pml4, vaddr_t start, vaddr_t end)
     return count;
 }
 
-static void visit_protect(struct range_walk *w, pte_t *table, unsigned i, vaddr_t va)
+static void visit_protect(struct range_walk *w, pte_t *table, unsigned first, unsigned last,
+                          vaddr_t va)
 {
     enum pt_prot prot = *(enum pt_prot *)w->arg;
-    pte_t old = table[i];
-    /* Never grant write here: the first write faults and mm_fault decides (COW). */
-    if (!(old & X86_PTE_WRITE))
-        prot &= ~PT_WRITE;
-    pte_t value = pte_make(pte_addr(old), prot, PT_LEVEL_PTE) |
-                  (old & (X86_PTE_ACCESSED | X86_PTE_DIRTY));
-    leaf_set(w, table, i, va, value);
+    for (unsigned i = first; i < last; i++, va += PAGE_SIZE) {
+        pte_t old = table[i];
+        if (!pte_present(old))
+            continue;
+        /* Never grant write here: the first write faults and mm_fault decides (COW). */
+        enum pt_prot p = (old & X86_PTE_WRITE) ? prot : (prot & ~PT_WRITE);
+        pte_t value = pte_make(pte_addr(old), p, PT_LEVEL_PTE) |
+                      (old & (X86_PTE_ACCESSED | X86_PTE_DIRTY));
+        table[i] = value;
+        bool weaker = ((old & X86_PTE_WRITE) && !(value & X86_PTE_WRITE)) ||
+                      (!(old & X86_PTE_NO_EXEC) && (value & X86_PTE_NO_EXEC));
+        if (weaker)
+            note_flush(w, va);
+    }
 }
 
 void pt_protect_range(pte_t *pml4, vaddr_t start, vaddr_t end, enum pt_prot prot)
@@ -338,22 +355,37 @@ struct copy_args {
     enum pt_copy_mode mode;
 };
 
-static void visit_copy(struct range_walk *w, pte_t *table, unsigned i, vaddr_t va)
+/* One leaf table's worth of fork: the destination table is found once for the whole run. */
+static void visit_copy(struct range_walk *w, pte_t *table, unsigned first, unsigned last,
+                       vaddr_t va)
 {
     struct copy_args *c = w->arg;
-    pte_t *dst = pt_walk(c->dst, va, PT_LEVEL_PTE, WALK_CREATE);
-    if (!dst) {
-        w->error = -ENOMEM;
-        return;
+    pte_t *dst = NULL;
+    uint64_t copied = 0;
+    for (unsigned i = first; i < last; i++, va += PAGE_SIZE) {
+        pte_t value = table[i];
+        if (!pte_present(value))
+            continue;
+        if (!dst) {
+            dst = pt_walk(c->dst, va, PT_LEVEL_PTE, WALK_CREATE);
+            if (!dst) {
+                w->error = -ENOMEM;
+                return;
+            }
+            dst -= i; /* the table itself: entry i maps va in both */
+        }
+        assert(!pte_present(dst[i])); /* the destination is a fresh address space */
+        if (c->mode == PT_COPY_COW && (value & X86_PTE_WRITE)) {
+            value &= ~X86_PTE_WRITE; /* both sides read-only: the first write copies */
+            table[i] = value;
+            note_flush(w, va);
+        }
+        frame_get(pte_frame(value));
+        dst[i] = value;
+        copied++;
     }
-    pte_t value = table[i];
-    assert(!pte_present(*dst)); /* the destination is a fresh address space */
-    if (c->mode == PT_COPY_COW && (value & X86_PTE_WRITE)) {
-        value &= ~X86_PTE_WRITE; /* both sides read-only: the first write copies */
-        leaf_set(w, table, i, va, value);
-    }
-    frame_get(pte_frame(value));
-    entry_set(dst - PX(PT_LEVEL_PTE, va), PX(PT_LEVEL_PTE, va), value);
+    if (dst)
+        table_page(dst)->private_data += copied;
 }
 
 int pt_copy_range(pte_t *dst, pte_t *src, vaddr_t start, vaddr_t end, enum pt_copy_mode mode)
@@ -368,10 +400,13 @@ struct leaf_visitor {
     void *arg;
 };
 
-static void visit_read_only(struct range_walk *w, pte_t *table, unsigned i, vaddr_t va)
+static void visit_read_only(struct range_walk *w, pte_t *table, unsigned first, unsigned last,
+                            vaddr_t va)
 {
     struct leaf_visitor *v = w->arg;
-    v->fn(v->arg, va, table[i]);
+    for (unsigned i = first; i < last; i++, va += PAGE_SIZE)
+        if (pte_present(table[i]))
+            v->fn(v->arg, va, table[i]);
 }
 
 void pt_for_each_leaf(pte_t *pml4, vaddr_t start, vaddr_t end,
