@@ -53,6 +53,7 @@ KERNEL_C_SRCS := \
 	kernel/syscall.c \
 	kernel/exec.c \
 	kernel/sys_misc.c \
+	kernel/sys_mica.c \
 	kernel/vfs.c \
 	kernel/file.c \
 	kernel/pipe.c \

@@ -474,6 +474,26 @@ static void status_memory(struct procfs_buf *buf, const struct mm *mm)
     status_kb(buf, "RssShmem:", mm->counters.rss_shmem);
 }
 
+/*
+ * mica's own lines: how each page fault of the process was resolved
+ * (mm/fault.c), so a test can check which path ran. Linux has no such
+ * lines; they come last, after everything Linux prints.
+ */
+static void status_faults(struct procfs_buf *buf, const struct mm *mm)
+{
+    static const char *const names[FAULT_KINDS] = {
+        [FAULT_KIND_ZERO_FILL] = "MicaFaultZeroFill",
+        [FAULT_KIND_ZERO_PAGE] = "MicaFaultZeroPage",
+        [FAULT_KIND_COW_COPY] = "MicaFaultCowCopy",
+        [FAULT_KIND_COW_REUSE] = "MicaFaultCowReuse",
+        [FAULT_KIND_FILE] = "MicaFaultFile",
+        [FAULT_KIND_STACK_GROW] = "MicaFaultStackGrow",
+        [FAULT_KIND_SIGSEGV] = "MicaFaultSigsegv",
+    };
+    for (int k = 0; k < FAULT_KINDS; k++)
+        procfs_printf(buf, "%s:\t%lu\n", names[k], mm->counters.faults[k]);
+}
+
 static int show_status(struct procfs_buf *buf, struct proc *p)
 {
     procfs_printf(buf, "Name:\t%s\nUmask:\t%04o\nState:\t%s\n", p->name, p->umask, state_name(p));
@@ -487,6 +507,8 @@ static int show_status(struct procfs_buf *buf, struct proc *p)
                   (uint64_t)0);
     procfs_printf(buf, "SigBlk:\t%016lx\nSigIgn:\t%016lx\nSigCgt:\t%016lx\n", p->sig.blocked,
                   sig_mask(p, true), sig_mask(p, false));
+    if (p->mm)
+        status_faults(buf, p->mm);
     return 0;
 }
 

@@ -17,6 +17,7 @@
 #include <kernel/syscall.h>
 #include <kernel/timer.h>
 #include <kernel/trap.h>
+#include <mm/mm.h>
 
 #define RFLAGS_TF (1ul << 8)
 #define RFLAGS_DF (1ul << 10)
@@ -49,6 +50,20 @@ const char *syscall_name(uint64_t nr)
     return nr < SYS_MAX && syscall_table[nr] ? syscall_table[nr]->name : "?";
 }
 
+/* Debug builds check every address space after each call that changes one. */
+static bool changes_memory(uint64_t nr)
+{
+    return nr == SYS_mmap || nr == SYS_munmap || nr == SYS_mprotect || nr == SYS_brk ||
+           nr == SYS_mremap || nr == SYS_madvise || nr == SYS_fork || nr == SYS_vfork ||
+           nr == SYS_clone || nr == SYS_execve;
+}
+
+static void debug_check_memory(uint64_t nr)
+{
+    if (MICA_DEBUG && changes_memory(nr) && mm_check_all() < 0)
+        panic("address-space invariants broken after %s", syscall_name(nr));
+}
+
 void syscall_dispatch(struct trapframe *tf)
 {
     uint64_t nr = tf->rax;
@@ -62,5 +77,6 @@ void syscall_dispatch(struct trapframe *tf)
         result = -ENOSYS;
     }
     tf->rax = (uint64_t)result;
+    debug_check_memory(nr);
     proc_return_to_user(tf);
 }

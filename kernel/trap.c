@@ -139,6 +139,14 @@ static void user_fault_signal(struct trapframe *tf, enum fault_result result, va
     (void)tf;
 }
 
+/* Debug builds check the page a fault just mapped. */
+static void debug_check_fault(const struct fault *f)
+{
+    char why[160];
+    if (MICA_DEBUG && mm_check_page(mm_current(), f->va, why, sizeof(why)) < 0)
+        panic("after a page fault: %s", why);
+}
+
 static void page_fault_trap(struct trapframe *tf)
 {
     struct fault f = fault_from_trapframe(tf, read_cr2());
@@ -146,8 +154,10 @@ static void page_fault_trap(struct trapframe *tf)
     if (!f.user && !fixup)
         panic_trap(tf);
     enum fault_result result = mm_fault(mm_current(), &f);
-    if (result == FAULT_RESOLVED)
+    if (result == FAULT_RESOLVED) {
+        debug_check_fault(&f);
         return;
+    }
     if (fixup) {
         tf->rip = fixup;
         return;

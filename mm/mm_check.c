@@ -89,3 +89,17 @@ int mm_check(struct mm *const *mms, size_t count, char *why, size_t why_size)
     kfree(c.pte_counts);
     return c.failed ? -1 : 0;
 }
+
+int mm_check_page(struct mm *mm, vaddr_t va, char *why, size_t why_size)
+{
+    struct check c = { .mm = mm, .why = why, .why_size = why_size };
+    pte_t *pte = pt_lookup(mm->pml4, ALIGN_DOWN(va, PAGE_SIZE));
+    if (!pte) {
+        fmt_snprintf(why, why_size, "page %#lx: not mapped after a resolved fault", va);
+        return -1;
+    }
+    check_pte(&c, ALIGN_DOWN(va, PAGE_SIZE), *pte);
+    if (!c.failed && pte_frame(*pte)->refcount == 0)
+        check_fail(&c, va, "mapped frame has no references");
+    return c.failed ? -1 : 0;
+}

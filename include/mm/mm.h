@@ -90,5 +90,12 @@ enum pt_prot vma_pt_prot(uint32_t vma_flags);
  * invariant described in why.
  */
 int mm_check(struct mm *const *mms, size_t count, char *why, size_t why_size);
+/* The checks of mm_check for the one page at va (after a fault): 0 or -1 with why. */
+int mm_check_page(struct mm *mm, vaddr_t va, char *why, size_t why_size);
+/*
+ * mm_check over the address space of every process (kernel/sys_mica.c).
+ * Returns 0 or -1 (and prints the broken invariant).
+ */
+int mm_check_all(void);
 
 #endif

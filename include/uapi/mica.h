@@ -1,0 +1,24 @@
+/*
+ * include/uapi/mica.h - mica's own system call, for tests and tools.
+ *
+ * Linux has nothing like it, so it has a number Linux does not use (500).
+ * A program that calls it is mica-specific; everything else in mica's ABI
+ * is Linux's.
+ *
+ *   syscall(SYS_mica, MICA_FAIL_NTH_ALLOC, n)   the n-th frame allocation from now
+ *                                                fails (0: off); returns 0
+ *   syscall(SYS_mica, MICA_FREE_FRAMES)         free frames right now
+ *   syscall(SYS_mica, MICA_MM_CHECK)            runs the invariant checker over every
+ *                                                address space: 0, or -EIO (and the
+ *                                                kernel prints what is broken)
+ */
+#ifndef MICA_UAPI_MICA_H
+#define MICA_UAPI_MICA_H
+
+#define SYS_mica 500
+
+#define MICA_FAIL_NTH_ALLOC 1
+#define MICA_FREE_FRAMES 2
+#define MICA_MM_CHECK 3
+
+#endif
