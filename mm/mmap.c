@@ -1,5 +1,5 @@
 /*
- * mm/mmap.c - the memory system calls: mmap, munmap, mprotect, brk, madvise.
+ * mm/mmap.c - the memory system calls: mmap, munmap, mprotect, brk, madvise, mremap.
  *
  * They change the VMAs only; pages come later, one fault at a time
  * (mm/fault.c), except where a call must drop pages (munmap, a shrinking
@@ -12,12 +12,14 @@
  * highest free range below mm->mmap_base is used (top-down, like Linux).
  */
 #include <kernel/errno.h>
+#include <kernel/panic.h>
 #include <kernel/file.h>
 #include <kernel/vfs.h>
 #include <uapi/fcntl.h>
 #include <kernel/proc.h>
 #include <kernel/syscall.h>
 #include <mm/fault.h>
+#include <mm/frame.h>
 #include <mm/mm.h>
 #include <mm/usercopy.h>
 #include <mm/vmobject.h>
@@ -363,4 +365,94 @@ SYSCALL(SYS_madvise, madvise)
         return -EINVAL;
     }
     return range_fully_mapped(mm, a0, a0 + len) ? 0 : -ENOMEM;
+}
+
+/* ---- mremap ------------------------------------------------------------------------ */
+
+/* Moves the pages of [from, from+len) to [to, to+len) (a new VMA is already there). */
+static void move_pages(struct mm *mm, vaddr_t from, vaddr_t to, uint64_t len)
+{
+    for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
+        pte_t *pte = pt_lookup(mm->pml4, from + off);
+        if (!pte)
+            continue;
+        struct page *frame = pte_frame(*pte);
+        enum pt_prot prot = pte_prot(*pte);
+        frame_get(frame); /* the new PTE's reference; the old one goes with the unmap */
+        if (pt_map_page(mm->pml4, to + off, frame, prot) < 0) {
+            frame_put(frame);
+            continue; /* out of page tables: this page reads back as a fresh one */
+        }
+        if (frame->flags & PG_CACHE) /* the unmap below will count it as gone */
+            mm->counters.rss_file++;
+        else if (!(frame->flags & PG_ZERO))
+            mm->counters.rss_anon++;
+    }
+}
+
+/* Extends vma's end to new_end in place (the range above it is free). */
+static void vma_grow_in_place(struct mm *mm, struct vma *vma, vaddr_t new_end)
+{
+    vma_remove(&mm->vmas, vma);
+    mm->total_vm_pages += (new_end - vma->end) >> PAGE_SHIFT;
+    if (mm->total_vm_pages > mm->peak_vm_pages)
+        mm->peak_vm_pages = mm->total_vm_pages;
+    vma->end = new_end;
+    int rc = vma_insert(&mm->vmas, vma);
+    assert(rc == 0);
+}
+
+/* A new VMA like `vma` at `to`, the pages moved there, the old range unmapped. */
+static long mremap_move(struct mm *mm, struct vma *vma, vaddr_t old, uint64_t old_len,
+                        vaddr_t to, uint64_t new_len)
+{
+    int err = 0;
+    struct vma *moved = mm_add_vma(mm, to, to + new_len, vma->flags, vma->kind, &err);
+    if (!moved)
+        return err;
+    moved->object = vma->object;
+    if (moved->object)
+        vmobject_get(moved->object);
+    moved->offset = vma->offset + (old - vma->start);
+    move_pages(mm, old, to, MIN(old_len, new_len));
+    err = mm_unmap(mm, old, old + old_len);
+    return err < 0 ? err : (long)to;
+}
+
+#define MREMAP_KNOWN (MREMAP_MAYMOVE | MREMAP_FIXED)
+
+SYSCALL(SYS_mremap, mremap)
+{
+    struct mm *mm = current_mm();
+    vaddr_t old = a0, fixed_to = a4;
+    uint64_t old_len = ALIGN_UP(a1, PAGE_SIZE), new_len = ALIGN_UP(a2, PAGE_SIZE), flags = a3;
+    if ((old & (PAGE_SIZE - 1)) || (flags & ~(uint64_t)MREMAP_KNOWN) || new_len == 0 ||
+        ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)))
+        return -EINVAL;
+    if (!range_in_user_space(old, old_len) || !range_in_user_space(old, new_len))
+        return -EINVAL;
+    struct vma *vma = vma_lookup(&mm->vmas, old);
+    if (!vma || old + old_len > vma->end)
+        return -EFAULT;
+    if (flags & MREMAP_FIXED) {
+        if ((fixed_to & (PAGE_SIZE - 1)) || !range_in_user_space(fixed_to, new_len))
+            return -EINVAL;
+        if (fixed_to < old + old_len && old < fixed_to + new_len)
+            return -EINVAL; /* the ranges may not overlap */
+        int rc = mm_unmap(mm, fixed_to, fixed_to + new_len);
+        return rc < 0 ? rc : mremap_move(mm, vma, old, old_len, fixed_to, new_len);
+    }
+    if (new_len <= old_len) { /* shrinking never moves */
+        int rc = new_len < old_len ? mm_unmap(mm, old + new_len, old + old_len) : 0;
+        return rc < 0 ? rc : (long)old;
+    }
+    if (old + old_len == vma->end &&
+        !vma_find_overlap(&mm->vmas, vma->end, old + new_len) && old + new_len <= USER_TOP) {
+        vma_grow_in_place(mm, vma, old + new_len);
+        return (long)old;
+    }
+    if (!(flags & MREMAP_MAYMOVE))
+        return -ENOMEM;
+    vaddr_t to = vma_find_gap(&mm->vmas, new_len, USER_MMAP_MIN, mm->mmap_base, 0);
+    return to ? mremap_move(mm, vma, old, old_len, to, new_len) : -ENOMEM;
 }
