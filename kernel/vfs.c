@@ -82,6 +82,7 @@ static struct inode *inode_new(enum inode_kind kind, uint32_t mode)
             kfree(ino);
             return NULL;
         }
+        ino->data->inode = ino; /* so /proc/PID/maps can name a mapping's file */
         list_push_back(&all_files, &ino->all_files_link);
     }
     return ino;
@@ -102,6 +103,7 @@ static void inode_free(struct inode *ino)
 {
     if (ino->kind == INODE_REGULAR) {
         list_remove(&ino->all_files_link);
+        ino->data->inode = NULL; /* mappings may outlive the file */
         vmobject_put(ino->data);
     } else if (ino->kind == INODE_DIR) {
         assert(list_empty(&ino->entries));
@@ -880,6 +882,39 @@ long vfs_path_of(struct inode *dir, char *buf, size_t size)
         memcpy(buf, tmp + start, (size_t)len);
     kfree(tmp);
     return len;
+}
+
+/* Looks for the directory entry of target under dir (depth first); writes its path. */
+static long find_path_under(struct inode *dir, const struct inode *target, char *buf, size_t size)
+{
+    list_for_each(pos, &dir->entries) {
+        struct dir_entry *e = container_of(pos, struct dir_entry, link);
+        if (e->inode == target) {
+            long len = vfs_path_of(dir, buf, size);
+            if (len < 0)
+                return len;
+            size_t dir_len = strlen(buf);
+            if (dir_len + (dir_len > 1) + strlen(e->name) + 1 > size)
+                return -ERANGE;
+            if (dir_len > 1)
+                buf[dir_len++] = '/';
+            strlcpy(buf + dir_len, e->name, size - dir_len);
+            return (long)strlen(buf) + 1;
+        }
+        if (e->inode->kind == INODE_DIR && !e->inode->dir_ops) { /* not into /proc */
+            long len = find_path_under(e->inode, target, buf, size);
+            if (len != -ENOENT)
+                return len;
+        }
+    }
+    return -ENOENT;
+}
+
+long vfs_path_of_inode(struct inode *ino, char *buf, size_t size)
+{
+    if (ino == root)
+        return vfs_path_of(root, buf, size);
+    return find_path_under(root, ino, buf, size);
 }
 
 /* ---- boot ---------------------------------------------------------------------------- */

@@ -30,6 +30,10 @@ TARGETS = {
     "fault_zero_page_read": ("read fault on untouched memory, per page; Linux 6.1: 1,222", 700, ""),
     "fault_cow_write_child": ("COW fault in the child, per page; Linux 6.1: 4,453", 2200, ""),
     "fork_exit_wait_64m": ("fork + exit + wait, 64 MiB resident; Linux 6.1: 6,600,000", 2000000, ""),
+    "mmap_munmap_4k": ("mmap + munmap of one untouched page; Linux 6.1: 15,476", 2500, ""),
+    "brk_grow_touch": ("brk grow by one page + touch it; Linux 6.1: 7,907", 2500, ""),
+    "mmap_munmap_4k_10_vmas": ("mmap + munmap, 10 other VMAs", None, ""),
+    "mmap_munmap_4k_10000_vmas": ("mmap + munmap, 10,000 other VMAs (target: <= 1.5 x the 10-VMA case)", None, ""),
 }
 
 

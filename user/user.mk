@@ -33,7 +33,7 @@
 # to empty, so a plain build never carries a script's leftovers.
 
 USER_PROGS := init sh echo cat ls ps true false mkdir rm sleep kill
-USER_BENCHES := syscall faults
+USER_BENCHES := syscall faults mmap
 USER_TESTS := hello args_env malloc_stress fork_wait pipe_basic files_basic \
 	exec_errors efault
 

@@ -184,6 +184,12 @@ int vfs_truncate(struct inode *ino, uint64_t length);
  * fit, -ENOENT when dir was removed.
  */
 long vfs_path_of(struct inode *dir, char *buf, size_t size);
+/*
+ * The path of any inode that is linked somewhere (a search of the whole
+ * tree: for /proc/PID/maps, not for hot paths). Returns the length with
+ * the NUL, -ENOENT when it is in no directory, or -ERANGE.
+ */
+long vfs_path_of_inode(struct inode *ino, char *buf, size_t size);
 /* The linux_dirent64 d_type of ino (DT_DIR, DT_REG, ...). */
 unsigned inode_dtype(const struct inode *ino);
 /* Pages of regular files resident in memory (for /proc/meminfo's Cached and Shmem). */

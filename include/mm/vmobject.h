@@ -27,8 +27,12 @@ enum vmobject_lookup {
     VMOBJECT_CREATE, /* allocate a zeroed page where there is none */
 };
 
+struct inode;
+
 struct vm_object {
     enum vmobject_kind kind;
+    struct inode *inode;    /* the file whose data this is (no reference: the file
+                               clears it when it goes); NULL for shared memory */
     uint32_t refcount;
     uint64_t size;          /* bytes (a file's length); pages beyond it are not used */
     uint64_t resident;      /* pages held */
