@@ -146,6 +146,11 @@ $(O)/mica.elf: $(O)/mica-pass1.elf $(O)/ksyms.o
 include user/user.mk
 
 # ---------------------------------------------------------------------------
+# Differential tests: static musl programs run on the host and on mica (see tests/diff/diff.mk)
+
+include tests/diff/diff.mk
+
+# ---------------------------------------------------------------------------
 # Boot image
 
 $(O)/mica.iso: $(O)/mica.elf scripts/mkiso.sh $(O)/cmdline.txt $(INITRAMFS)
@@ -228,7 +233,7 @@ host-tests: $(HOST_TESTS)
 	@for t in $(HOST_TESTS); do $$t || exit 1; done
 
 test: deps
-	@$(MAKE) --no-print-directory $(O)/mica.elf $(HOST_TESTS) $(INITRAMFS)
+	@$(MAKE) --no-print-directory $(O)/mica.elf $(HOST_TESTS) $(INITRAMFS) $(DIFF_TEST_BIN)
 	@python3 scripts/run-tests.py --build $(O)
 
 # Benchmarks use the release build (no debug checks) under -icount shift=0.

@@ -1,15 +1,21 @@
 /*
  * kernel/exec.c - execve: loading an ELF program into a fresh address space.
  *
- * exec_load() works in three steps, and only the last one is irreversible:
- *   1. read and check the ELF header and program headers (ENOEXEC/EINVAL);
+ * exec_load() works in three steps:
+ *   1. read and check the file: a "#!" script runs its interpreter instead;
+ *      an ELF's header, program headers and interpreter are checked
+ *      (ENOEXEC, ENOENT, ...): the caller gets these errors;
  *   2. build a new struct mm while it is the active address space (so the
  *      ordinary user-copy functions, and the fault handler behind them,
  *      fill it): one VMA per PT_LOAD backed by the file's memory object
  *      (private: a write copies the page), an anonymous VMA for the bss,
  *      the stack VMA with argc/argv/envp/auxv laid out as Linux does;
  *   3. switch the process to it and destroy the old one.
- * If step 2 fails the old address space is switched back and untouched.
+ * If step 2 runs out of memory the old address space is switched back,
+ * untouched, and execve fails with ENOMEM. A segment that cannot be mapped
+ * (beyond user space, filesz > memsz, ...) is found by Linux only after its
+ * point of no return, where the process is killed with SIGSEGV: mica does
+ * the same, so programs see the same thing on both.
  * Static ET_EXEC and static-PIE ET_DYN programs are supported; a program
  * that asks for an interpreter (PT_INTERP) gets ENOENT unless it exists.
  */
@@ -30,6 +36,7 @@
 #include <mm/mm.h>
 #include <mm/usercopy.h>
 #include <mm/vmobject.h>
+#include <uapi/signal.h>
 
 /* ELF64 (System V gABI, x86-64 psABI) */
 #define EI_NIDENT 16
@@ -121,9 +128,6 @@ static int check_segment(const struct exec_image *img, const struct elf64_phdr *
         return -EINVAL;
     if (vaddr >= USER_TOP || ph->p_memsz > USER_TOP - vaddr)
         return -EINVAL;
-    if (ph->p_offset > inode_size(img->inode) ||
-        ph->p_filesz > inode_size(img->inode) - ph->p_offset)
-        return -ENOEXEC; /* file data that is not in the file */
     if ((ph->p_vaddr & (PAGE_SIZE - 1)) != (ph->p_offset & (PAGE_SIZE - 1)))
         return -EINVAL;  /* cannot be mapped page by page */
     if (vaddr < USER_MMAP_MIN)
@@ -165,6 +169,19 @@ static int check_interpreter(const struct exec_image *img, const struct elf64_ph
     return -ENOEXEC; /* dynamic linking is not supported */
 }
 
+/* Checks every PT_INTERP before anything changes (a missing one is ENOENT, as on Linux). */
+static int check_interpreters(const struct exec_image *img)
+{
+    for (int i = 0; i < img->eh.e_phnum; i++) {
+        if (img->phdrs[i].p_type != PT_INTERP)
+            continue;
+        int rc = check_interpreter(img, &img->phdrs[i]);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
 /* ---- building the new image ------------------------------------------------- */
 
 static uint32_t segment_vma_flags(const struct elf64_phdr *ph)
@@ -198,8 +215,8 @@ static int map_segment(struct mm *mm, struct exec_image *img, const struct elf64
         /* The rest of the last file page belongs to the bss: it must read zero. */
         if (ph->p_memsz > ph->p_filesz && (flags & VM_WRITE) && start + ph->p_filesz < file_end) {
             vaddr_t tail = start + ph->p_filesz;
-            if (clear_user(tail, MIN(file_end, start + ph->p_memsz) - tail) < 0)
-                return -ENOMEM;
+            /* beyond the end of the file this faults (SIGBUS later); Linux ignores it too */
+            clear_user(tail, MIN(file_end, start + ph->p_memsz) - tail);
         }
     } else {
         file_end = page_start;
@@ -217,9 +234,7 @@ static int map_program(struct mm *mm, struct exec_image *img)
     for (int i = 0; i < img->eh.e_phnum; i++) {
         const struct elf64_phdr *ph = &img->phdrs[i];
         int rc = 0;
-        if (ph->p_type == PT_INTERP)
-            rc = check_interpreter(img, ph);
-        else if (ph->p_type == PT_GNU_STACK)
+        if (ph->p_type == PT_GNU_STACK)
             img->exec_stack = ph->p_flags & PF_X;
         else if (ph->p_type == PT_PHDR)
             img->phdr_addr = ph->p_vaddr + img->bias;
@@ -233,7 +248,8 @@ static int map_program(struct mm *mm, struct exec_image *img)
         if (rc < 0)
             return rc;
     }
-    return any_load ? 0 : -ENOEXEC;
+    (void)any_load; /* none at all: the program faults at its entry point, as on Linux */
+    return 0;
 }
 
 /* ---- the initial stack -------------------------------------------------------- */
@@ -399,30 +415,112 @@ static void commit_image(struct proc *p, struct mm *mm, struct exec_image *img, 
         files_close_on_exec(p->files);
 }
 
-int exec_load(struct proc *p, const char *path, const char *const argv[], int argc,
-              const char *const envp[], int envc)
+/* After the point of no return a broken program is not an error for the caller: it dies. */
+static bool fatal_after_commit(int err)
+{
+    return err != -ENOMEM && err != -EFAULT && err != -E2BIG;
+}
+
+static int exec_load_depth(struct proc *p, const char *path, const char *const argv[], int argc,
+                           const char *const envp[], int envc, int depth);
+
+#define SCRIPT_HEADER_MAX 256 /* Linux's BINPRM_BUF_SIZE */
+#define SCRIPT_DEPTH_MAX 4    /* interpreters of interpreters: then ELOOP */
+
+/*
+ * A file starting with "#!" names its interpreter (and one optional
+ * argument): run that instead, with argv = interp [arg] path argv[1..].
+ * Returns -ENOEXEC when the file is not a script.
+ */
+static int exec_script(struct proc *p, struct inode *ino, const char *path,
+                       const char *const argv[], int argc, const char *const envp[], int envc,
+                       int depth)
+{
+    char line[SCRIPT_HEADER_MAX + 1];
+    ssize_t n = inode_read(ino, 0, line, SCRIPT_HEADER_MAX);
+    if (n < 2 || line[0] != '#' || line[1] != '!')
+        return -ENOEXEC;
+    if (depth >= SCRIPT_DEPTH_MAX)
+        return -ELOOP;
+    line[n] = '\0';
+    char *end = strchr(line, '\n');
+    if (end)
+        *end = '\0';
+    char *interp = line + 2;
+    while (*interp == ' ' || *interp == '\t')
+        interp++;
+    char *arg = interp;
+    while (*arg && *arg != ' ' && *arg != '\t')
+        arg++;
+    if (*arg)
+        *arg++ = '\0';
+    while (*arg == ' ' || *arg == '\t')
+        arg++;
+    for (char *t = arg + strlen(arg); t > arg && (t[-1] == ' ' || t[-1] == '\t');)
+        *--t = '\0';
+    if (!*interp)
+        return -ENOEXEC;
+    const char **args = kmalloc((size_t)(argc + 3) * sizeof(char *));
+    if (!args)
+        return -ENOMEM;
+    int k = 0;
+    args[k++] = interp;
+    if (*arg)
+        args[k++] = arg;
+    args[k++] = path;
+    for (int i = 1; i < argc; i++)
+        args[k++] = argv[i];
+    args[k] = NULL;
+    int err = exec_load_depth(p, interp, args, k, envp, envc, depth + 1);
+    kfree(args);
+    return err;
+}
+
+/* Builds and installs the image of an ELF file whose headers passed the checks. */
+static int exec_elf(struct proc *p, struct exec_image *img, const char *path,
+                    const char *const argv[], int argc, const char *const envp[], int envc)
+{
+    struct mm *mm = mm_create();
+    if (!mm)
+        return -ENOMEM;
+    mm_switch(mm);
+    int err = 0;
+    vaddr_t rsp = build_image(mm, img, p, path, argv, argc, envp, envc, &err);
+    if (err < 0 && !fatal_after_commit(err)) { /* out of memory: the caller goes on */
+        mm_switch(p->mm);
+        mm_destroy(mm);
+        return err;
+    }
+    commit_image(p, mm, img, rsp, argv, argc);
+    if (err < 0) /* like Linux after its point of no return: the process dies */
+        signal_send_fault(SIGSEGV, SI_KERNEL, 0);
+    return 0;
+}
+
+static int exec_load_depth(struct proc *p, const char *path, const char *const argv[], int argc,
+                           const char *const envp[], int envc, int depth)
 {
     struct exec_image img = { 0 };
     int err = check_arg_sizes(argv, argc, envp, envc);
     if (err < 0 || (err = open_program(path, &img.inode)) < 0)
         return err;
-    struct mm *mm = (err = read_headers(&img)) == 0 ? mm_create() : NULL;
-    if (!mm) {
-        err = err ? err : -ENOMEM;
-        goto out;
+    err = exec_script(p, img.inode, path, argv, argc, envp, envc, depth);
+    if (err == -ENOEXEC) {
+        err = read_headers(&img);
+        if (err == 0)
+            err = check_interpreters(&img);
+        if (err == 0)
+            err = exec_elf(p, &img, path, argv, argc, envp, envc);
     }
-    mm_switch(mm);
-    vaddr_t rsp = build_image(mm, &img, p, path, argv, argc, envp, envc, &err);
-    if (err < 0) {
-        mm_switch(p->mm);
-        mm_destroy(mm);
-        goto out;
-    }
-    commit_image(p, mm, &img, rsp, argv, argc);
-out:
     kfree(img.phdrs);
     inode_put(img.inode);
     return err;
+}
+
+int exec_load(struct proc *p, const char *path, const char *const argv[], int argc,
+              const char *const envp[], int envc)
+{
+    return exec_load_depth(p, path, argv, argc, envp, envc, 0);
 }
 
 /* ---- execve ------------------------------------------------------------------- */

@@ -355,17 +355,21 @@ static void rusage_of(const struct proc *p, struct linux_rusage *ru)
     ru->ru_majflt = (long)(p->maj_faults + p->child_maj_faults);
 }
 
-/* Reaps a zombie child: reports it, frees it. Returns its pid or -EFAULT. */
+/*
+ * Reaps a zombie child: reports it, frees it. Returns its pid, or -EFAULT
+ * when the status or rusage cannot be written -- the child is reaped all
+ * the same, as Linux does.
+ */
 static long reap(struct proc *parent, struct proc *child, vaddr_t status_ptr, vaddr_t rusage_ptr)
 {
     int status = child->wait_status;
+    bool fault = false;
     if (status_ptr && copy_to_user(status_ptr, &status, sizeof(status)) < 0)
-        return -EFAULT;
-    if (rusage_ptr) {
+        fault = true;
+    if (rusage_ptr && !fault) {
         struct linux_rusage ru;
         rusage_of(child, &ru);
-        if (copy_to_user(rusage_ptr, &ru, sizeof(ru)) < 0)
-            return -EFAULT;
+        fault = copy_to_user(rusage_ptr, &ru, sizeof(ru)) < 0;
     }
     parent->child_user_ticks += child->user_ticks + child->child_user_ticks;
     parent->child_system_ticks += child->system_ticks + child->child_system_ticks;
@@ -374,7 +378,7 @@ static long reap(struct proc *parent, struct proc *child, vaddr_t status_ptr, va
     int pid = child->pid;
     list_remove(&child->sibling);
     proc_free(child);
-    return pid;
+    return fault ? -EFAULT : pid;
 }
 
 SYSCALL(SYS_wait4, wait4)

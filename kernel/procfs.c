@@ -352,6 +352,7 @@ static int show_meminfo(struct procfs_buf *buf, struct proc *p __unused)
 {
     struct frame_stats fs;
     struct kmalloc_stats ks;
+    kmalloc_shrink(); /* spare empty slabs are free memory: count them as free */
     frame_get_stats(&fs);
     kmalloc_get_stats(&ks);
     uint64_t slab = 0;

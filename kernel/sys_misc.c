@@ -304,14 +304,15 @@ SYSCALL(SYS_prlimit64, prlimit64)
     return rlimit_get_set((int)a0, (int)a1, a2, a3);
 }
 
+/* Unlike prlimit64, where NULL means "not this one", these two must be given a buffer. */
 SYSCALL(SYS_getrlimit, getrlimit)
 {
-    return rlimit_get_set(0, (int)a0, 0, a1);
+    return a1 ? rlimit_get_set(0, (int)a0, 0, a1) : -EFAULT;
 }
 
 SYSCALL(SYS_setrlimit, setrlimit)
 {
-    return rlimit_get_set(0, (int)a0, a1, 0);
+    return a1 ? rlimit_get_set(0, (int)a0, a1, 0) : -EFAULT;
 }
 
 /* ---- randomness and thread-local storage -------------------------------------- */
@@ -333,10 +334,10 @@ SYSCALL(SYS_getrandom, getrandom)
     if (a2 & ~(uint64_t)(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE))
         return -EINVAL;
     size_t len = MIN(a1, (uint64_t)32 * 1024 * 1024);
-    for (size_t done = 0; done < len; done += 8) {
-        uint64_t r = random_next();
-        if (copy_to_user(a0 + done, &r, MIN(8ul, len - done)) < 0)
-            return -EFAULT;
+    for (size_t done = 0; done < len; done++) {
+        uint8_t r = (uint8_t)random_next();
+        if (copy_to_user(a0 + done, &r, 1) < 0)
+            return done ? (long)done : -EFAULT; /* a partial copy counts, as on Linux */
     }
     return (long)len;
 }

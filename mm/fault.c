@@ -229,8 +229,10 @@ static struct vma *fault_find_vma(struct mm *mm, const struct fault *f)
 
 enum fault_result mm_fault(struct mm *mm, const struct fault *f)
 {
-    if (!mm || f->va >= USER_TOP)
+    if (!mm)
         return FAULT_BAD_ADDRESS;
+    if (f->va >= USER_TOP) /* the kernel half, or a non-canonical address */
+        return count(mm, FAULT_KIND_SIGSEGV, FAULT_BAD_ADDRESS);
     struct vma *vma = fault_find_vma(mm, f);
     if (!vma)
         return count(mm, FAULT_KIND_SIGSEGV, FAULT_BAD_ADDRESS);

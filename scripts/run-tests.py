@@ -13,17 +13,26 @@ Every check is one named test. The last line printed is exactly
                boot, reported with the tail of its log.
   crash boots  the kernel booted with crash=WHAT must panic (status 37) and its
                report must match every listed pattern.
+  diff tests   each program of tests/diff (built into BUILD/diff/ by make) runs
+               on this Linux host and on mica (scripts/run-elf); its output
+               (stdout and stderr together) and exit status must be the same.
+               One test diff/NAME per program; a mismatch prints a unified
+               diff, Linux's side first.
   gdb          scripts/gdb-test.sh: gdb in batch mode breaks at kmain.
 
-Every boot's whole serial log is kept in BUILD/test-logs/NAME.log.
+Every boot's whole serial log is kept in BUILD/test-logs/NAME.log; a diff
+test keeps both outputs and mica's serial log in BUILD/test-logs/diff/.
 
 Usage: run-tests.py [--build DIR] [--only SUBSTRING] [--jobs N]
 """
 import argparse
 import concurrent.futures
+import difflib
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 import sys
 import time
 
@@ -222,6 +231,94 @@ def run_boot(build, boot):
     return boot, status, log, elapsed
 
 
+# The differential tests: tests/diff/NAME.c, built into BUILD/diff/NAME (tests/diff/diff.mk).
+DIFF_TESTS = ["hello", "hello_pie", "malloc_heavy", "files", "pipes", "procs", "exec_errors",
+              "efault"]
+DIFF_TIMEOUT = 60  # seconds, for each side
+DIFF_JOBS = 2
+DIFF_MAX_LINES = 30  # of a mismatch's unified diff
+# What init gives the program on mica; the host run gets the same.
+DIFF_ENV = {"PATH": "/bin", "HOME": "/"}
+RUN_ELF_TIMEOUT, RUN_ELF_NO_RUN = 124, 125
+
+
+def exit_code(returncode):
+    """A subprocess return code as a shell reports it: 128 + N for death by signal N."""
+    return 128 - returncode if returncode < 0 else returncode
+
+
+def run_on_linux(path):
+    """Runs path here, in a scratch cwd. Returns (output, exit code, seconds) or raises TimeoutExpired."""
+    start = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="mica-diff-") as cwd:
+        proc = subprocess.run([path], cwd=cwd, env=DIFF_ENV, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              timeout=DIFF_TIMEOUT)
+    return proc.stdout, exit_code(proc.returncode), time.monotonic() - start
+
+
+def run_on_mica(build, path, log):
+    """Runs path on mica. Returns (output, exit code, run-elf's messages, seconds)."""
+    start = time.monotonic()
+    proc = subprocess.run([os.path.join(ROOT, "scripts", "run-elf"), "--no-build",
+                           "--build", build, "--timeout", str(DIFF_TIMEOUT), "--log", log, path],
+                          stdin=subprocess.DEVNULL, capture_output=True, timeout=DIFF_TIMEOUT + 60)
+    return proc.stdout, proc.returncode, proc.stderr, time.monotonic() - start
+
+
+def run_diff_test(build, name):
+    """Runs one differential test on both sides. Returns (name, header line or None, failure or None)."""
+    path = os.path.join(build, "diff", name)
+    if not shutil.which("musl-gcc"):
+        return name, None, ("musl-gcc is missing, so tests/diff is not built "
+                            "(apt install musl-tools, or scripts/deps.sh)")
+    if not os.path.exists(path):
+        return name, None, f"{path} is missing: run make diff-tests (make test builds it)"
+    log_dir = os.path.join(build, "test-logs", "diff")
+    os.makedirs(log_dir, exist_ok=True)
+    try:
+        linux_out, linux_status, linux_time = run_on_linux(path)
+    except subprocess.TimeoutExpired:
+        return name, None, f"timed out after {DIFF_TIMEOUT} s on Linux"
+    mica_out, mica_status, messages, mica_time = run_on_mica(
+        build, path, os.path.join(log_dir, name + ".log"))
+    for side, out in (("linux", linux_out), ("mica", mica_out)):
+        with open(os.path.join(log_dir, f"{name}.{side}"), "wb") as f:
+            f.write(out)
+    header = (f"# diff {name}: Linux exit {linux_status} ({linux_time:.1f} s), "
+              f"mica exit {mica_status} ({mica_time:.1f} s)")
+    messages = messages.decode(errors="replace").rstrip()
+    if mica_status in (RUN_ELF_TIMEOUT, RUN_ELF_NO_RUN) and messages.startswith("run-elf:"):
+        return name, header, "on mica: " + messages
+    if linux_out == mica_out and linux_status == mica_status:
+        return name, header, None
+    why = []
+    if linux_status != mica_status:
+        why.append(f"exit status: Linux {linux_status}, mica {mica_status}")
+    if linux_out != mica_out:
+        lines = list(difflib.unified_diff(
+            linux_out.decode(errors="replace").splitlines(),
+            mica_out.decode(errors="replace").splitlines(),
+            fromfile=f"Linux ({name})", tofile=f"mica ({name})", lineterm=""))
+        if len(lines) > DIFF_MAX_LINES:
+            lines = lines[:DIFF_MAX_LINES] + [f"... {len(lines) - DIFF_MAX_LINES} more lines; "
+                                              f"both outputs are in {log_dir}/"]
+        why.append("output differs:\n" + "\n".join("    " + line for line in lines))
+    return name, header, "; ".join(why)
+
+
+def run_diff_tests(build, results, only):
+    names = [n for n in DIFF_TESTS if not only or only in "diff/" + n]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=DIFF_JOBS) as pool:
+        for name, header, failure in pool.map(lambda n: run_diff_test(build, n), names):
+            if header:
+                print(header, flush=True)
+            if failure:
+                results.fail(f"diff/{name}", failure)
+            else:
+                results.ok(f"diff/{name}")
+
+
 def run_gdb_test(build, results, only):
     if only and only not in "gdb":
         return
@@ -254,6 +351,7 @@ def main():
             else:
                 check_ktest_boot(boot, status, log, results)
 
+    run_diff_tests(build, results, args.only)
     run_gdb_test(build, results, args.only)
 
     if results.failures:

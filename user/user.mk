@@ -35,7 +35,9 @@
 USER_PROGS := init sh echo cat ls ps true false mkdir rm sleep kill
 USER_BENCHES := syscall faults mmap
 USER_TESTS := hello args_env malloc_stress fork_wait pipe_basic files_basic \
-	exec_errors efault
+	exec_errors efault \
+	fault_demand_zero fault_fork_cow fault_fork_big fault_cow_edges fault_sigsegv \
+	fault_stack fault_oom fault_fail_nth
 
 USER_LIB_SRCS := \
 	user/lib/start.c \

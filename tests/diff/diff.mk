@@ -1,0 +1,44 @@
+# tests/diff/diff.mk - the differential tests: ordinary static Linux
+# programs, built with musl, that scripts/run-tests.py runs on this host and
+# on mica (through scripts/run-elf) and whose output and exit status must be
+# the same. Included by the top Makefile; uses its O.
+#
+#   make diff-tests         (= every $(O)/diff/NAME)
+#   make $(O)/diff/hello    one of them
+#
+# hello is built a second time as a static PIE (hello_pie), so the ELF
+# loader sees an ET_DYN program too.
+
+DIFF_CC ?= musl-gcc
+DIFF_CFLAGS := -static -O1 -g -Wall -Wextra -Werror
+DIFF_TESTS := hello malloc_heavy files pipes procs exec_errors efault
+DIFF_BIN := $(DIFF_TESTS:%=$(O)/diff/%) $(O)/diff/hello_pie
+
+$(O)/diff/%: tests/diff/%.c tests/diff/errname.h tests/diff/diff.mk
+	@mkdir -p $(dir $@)
+	$(DIFF_CC) $(DIFF_CFLAGS) $< -o $@
+
+# Debian's musl-gcc specs know nothing of -static-pie (they would make a
+# dynamic PIE asking for /lib/ld-musl-x86_64.so.1), so the static PIE is
+# linked by hand: rcrt1.o, which relocates the program itself, and the
+# linker options gcc's -static-pie would give. DIFF_MUSL_LIB is musl's
+# library directory, found where musl-gcc takes its start file from
+# (-print-file-name would search gcc's own, i.e. glibc's, directories).
+DIFF_MUSL_LIB = $(patsubst %/,%,$(dir $(shell $(DIFF_CC) -\#\#\# -static /dev/null -o /dev/null 2>&1 | \
+	grep -o '[^" ]*/S*crt1\.o' | head -n 1)))
+DIFF_PIE_FLAGS := -fPIE -static-pie -nostartfiles -Wl,-static -Wl,--no-dynamic-linker -Wl,-z,text
+DIFF_PIE_START = $(DIFF_MUSL_LIB)/rcrt1.o $(DIFF_MUSL_LIB)/crti.o \
+	$(shell $(DIFF_CC) -print-file-name=crtbeginS.o 2>/dev/null)
+DIFF_PIE_END = $(shell $(DIFF_CC) -print-file-name=crtendS.o 2>/dev/null) $(DIFF_MUSL_LIB)/crtn.o
+
+$(O)/diff/hello_pie: tests/diff/hello.c tests/diff/diff.mk
+	@mkdir -p $(dir $@)
+	$(DIFF_CC) $(filter-out -static,$(DIFF_CFLAGS)) $(DIFF_PIE_FLAGS) \
+		$(DIFF_PIE_START) $< $(DIFF_PIE_END) -o $@
+
+.PHONY: diff-tests
+diff-tests: $(DIFF_BIN)
+
+# What `make test` builds: nothing when musl-gcc is missing (run-tests.py
+# then reports each diff/NAME test as failed, saying why).
+DIFF_TEST_BIN = $(if $(shell command -v $(DIFF_CC) 2>/dev/null),$(DIFF_BIN))
