@@ -98,6 +98,8 @@ static __attribute__((noreturn)) void run_console(void)
 {
     char *argv[] = { "sh", NULL };
 
+    printf("\nWelcome to mica. Programs are in /bin (try: ls /bin, ps, cat /proc/meminfo,\n"
+           "/bin/tests/hello); the source of each is in user/bin/. Ctrl-A X leaves QEMU.\n\n");
     for (;;) {
         long start = monotonic_seconds();
         pid_t pid = spawn("/bin/sh", argv, "init");
