@@ -8,9 +8,9 @@
  *   cow         a child writes 16 pages its parent also maps (16 copies):
  *               all writes work, or it is killed by SIGKILL; the parent's
  *               data never changes;
- *   zero        a child writes 64 pages of a fresh mapping (page tables
- *               and 64 zeroed frames): works, or SIGKILL;
- *   mmap        a child maps 32 pages and writes them: mmap fails with
+ *   zero        a child writes 24 pages of a fresh mapping (page tables
+ *               and 24 zeroed frames): works, or SIGKILL;
+ *   mmap        a child maps 16 pages and writes them: mmap fails with
  *               ENOMEM, or it works, or SIGKILL;
  *   mprotect    a child changes the middle page of a 3-page mapping (a
  *               VMA split): ENOMEM or done, and the memory still works.
@@ -26,8 +26,8 @@
 
 #define MAX_N 40
 #define COW_PAGES 16
-#define ZERO_PAGES 64
-#define MMAP_PAGES 32
+#define ZERO_PAGES 24
+#define MMAP_PAGES 16
 #define TIMEOUT 20 /* seconds a child may take */
 
 /*
@@ -313,6 +313,5 @@ int main(void)
     }
     CHECK(mm_check() == 0, "MICA_MM_CHECK failed at the end");
     munmap((void *)shared_pages, COW_PAGES * PAGE);
-    settle_kmalloc_caches();
     return utest_result();
 }

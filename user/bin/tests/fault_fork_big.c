@@ -67,6 +67,5 @@ int main(void)
         CHECK(after == before, "free frames %ld before, %ld after", before, after);
         CHECK(mm_check() == 0, "MICA_MM_CHECK failed");
     }
-    settle_kmalloc_caches();
     return utest_result();
 }

@@ -205,6 +205,5 @@ int main(void)
     counters();
     if (mica)
         CHECK(mm_check() == 0, "MICA_MM_CHECK failed at the end");
-    settle_kmalloc_caches();
     return utest_result();
 }

@@ -81,6 +81,5 @@ int main(void)
     one_round(1, progress);
     one_round(2, progress);
     munmap((void *)progress, PAGE);
-    settle_kmalloc_caches();
     return utest_result();
 }

@@ -339,30 +339,6 @@ static inline int wait_child_timeout(pid_t pid, int seconds, int *hung)
     return waitpid(pid, &status, 0) == pid ? status : -1;
 }
 
-/*
- * MICA_FREE_FRAMES first shrinks kmalloc's caches: it frees the empty
- * slab each size class keeps. init's MemFree comparison does not shrink,
- * so a test whose last word to the kernel was MICA_FREE_FRAMES leaves
- * MemFree 4 kB *higher* than it found it, which init reports as a
- * failure. Making and closing a pipe and forking a child that exits puts
- * back the slabs that init's own fork/exec/wait keep, as they were before
- * the test. Call this last in a test that calls free_frames().
- */
-static inline void settle_kmalloc_caches(void)
-{
-    int fds[2];
-    pid_t pid;
-
-    if (pipe(fds) == 0)
-        close(fds[0]), close(fds[1]);
-    fflush(stdout);
-    pid = fork();
-    if (pid == 0)
-        _exit(0);
-    if (pid > 0)
-        waitpid(pid, NULL, 0);
-}
-
 /* fork after flushing stdout (else the child prints the parent's buffered text again). */
 static inline pid_t fork_flushed(void)
 {
