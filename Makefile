@@ -54,15 +54,18 @@ KERNEL_C_SRCS := \
 	kernel/exec.c \
 	kernel/sys_misc.c \
 	kernel/sys_mica.c \
+	kernel/strace.c \
 	kernel/vfs.c \
 	kernel/file.c \
 	kernel/pipe.c \
 	kernel/dev.c \
 	kernel/procfs.c \
+	kernel/procfs_mm.c \
 	kernel/initramfs.c \
 	kernel/sys_fs.c \
 	kernel/tests/basics_test.c \
 	kernel/tests/vfs_test.c \
+	kernel/tests/procfs_test.c \
 	mm/memmap.c \
 	mm/frame.c \
 	mm/kmalloc.c \
@@ -225,9 +228,18 @@ run-vga: deps
 	@$(MAKE) --no-print-directory iso
 	$(QEMU) $(QEMU_FLAGS) -cdrom $(O)/mica.iso -serial mon:stdio
 
+# PROG=NAME: run build/user/bin/NAME and stop at its main; ARGS: its arguments.
+GDB_ENV = PROG='$(PROG)' ARGS='$(ARGS)' CMDLINE='$(CMDLINE)' MEM='$(MEM)'
+
 gdb: deps
 	@$(MAKE) --no-print-directory iso
-	scripts/gdb.sh $(O)
+	@$(GDB_ENV) scripts/gdb.sh $(O)
+
+# The same in tmux: gdb above, the console below (where you can type too).
+.PHONY: gdb-tmux
+gdb-tmux: deps
+	@$(MAKE) --no-print-directory iso
+	@$(GDB_ENV) GDB_TMUX=1 scripts/gdb.sh $(O)
 
 host-tests: $(HOST_TESTS)
 	@for t in $(HOST_TESTS); do $$t || exit 1; done
@@ -248,7 +260,8 @@ help:
 	@echo "make / make iso   build $(O)/mica.elf and $(O)/mica.iso"
 	@echo "make run          boot in QEMU on this terminal (Ctrl-A X quits; CMDLINE='...' MEM=...)"
 	@echo "make run-vga      the same with a VGA window"
-	@echo "make gdb          QEMU paused + gdb attached with symbols (docs/debugging.md)"
+	@echo "make gdb          QEMU paused + gdb attached with symbols and helpers (docs/debugging.md;"
+	@echo "                  PROG=NAME [ARGS=...] stops at build/user/bin/NAME's main; make gdb-tmux: split)"
 	@echo "make test         every test; ends with 'N passed, N failed'"
 	@echo "make host-tests   only the host unit tests (tests/, ASan+UBSan)"
 	@echo "make bench        benchmarks in guest instructions/op (qemu -icount shift=0)"

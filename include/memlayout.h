@@ -41,6 +41,8 @@
 #define USER_MIN_ELF 0x400000ul
 #define USER_TOP 0x0000800000000000ul /* first non-canonical address */
 #define USER_STACK_TOP 0x00007ffffffff000ul   /* Linux's TASK_SIZE, without randomisation */
+#define USER_TASK_SIZE USER_STACK_TOP         /* where mappings must end (Linux's TASK_SIZE: the
+                                                 last page below USER_TOP is never mapped) */
 #define USER_STACK_LIMIT_DEFAULT MiB(8)       /* RLIMIT_STACK's default soft limit */
 #define USER_STACK_GAP MiB(128)               /* between the stack top and mmap_base (Linux's minimum) */
 #define USER_MMAP_BASE (USER_STACK_TOP - USER_STACK_GAP) /* mmap areas go down from here */

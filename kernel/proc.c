@@ -44,6 +44,7 @@ struct context {
 static struct list_node all_procs = { &all_procs, &all_procs };
 static int nprocs;
 static int last_pid;
+static uint64_t created; /* processes made since boot */
 static struct proc *init_proc;
 
 struct proc *proc_find(int pid)
@@ -69,6 +70,11 @@ void proc_for_each(void (*fn)(struct proc *p, void *arg), void *arg)
 int proc_count(void)
 {
     return nprocs;
+}
+
+uint64_t proc_created(void)
+{
+    return created;
 }
 
 /* The next free pid, and where in all_procs (sorted by pid) it goes. */
@@ -119,6 +125,7 @@ static struct proc *proc_alloc(int *err)
         return NULL;
     }
     p->pid = pid;
+    created++;
     p->kstack = page_to_virt(stack);
     p->tf = (struct trapframe *)((char *)p->kstack + KSTACK_SIZE) - 1;
     struct context *ctx = (struct context *)p->tf - 1;
@@ -232,6 +239,7 @@ static long proc_fork(vaddr_t child_stack)
     memcpy(child->name, parent->name, sizeof(child->name));
     memcpy(child->cmdline, parent->cmdline, parent->cmdline_len);
     child->cmdline_len = parent->cmdline_len;
+    child->trace = parent->trace; /* strace follows children (its fd was copied with the files) */
     adopt(parent, child);
     sched_make_runnable(child);
     return child->pid;

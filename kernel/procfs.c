@@ -9,16 +9,26 @@
  * from what it names, so two lookups agree. A generated file's inode
  * records its generator (private) and pid (tag, 0 for global files).
  *
+ * A generator either writes the whole text of a file (show: read at offset
+ * 0 makes a snapshot that later reads continue in) or answers reads at any
+ * offset (read: binary files like pagemap, too big to make whole).
+ *
  * getdents positions in /proc: 2.. for the global files, then "self", then
  * PID_POS_BASE + pid for each process, so a listing resumes at the right
  * pid however processes come and go.
+ *
+ * The memory files live in kernel/procfs_mm.c; this file has the
+ * machinery, the per-process files (stat, status, cmdline) and the CPU and
+ * time files (/proc/stat, uptime, loadavg).
  */
 #include <kernel/errno.h>
 #include <kernel/file.h>
 #include <kernel/panic.h>
 #include <kernel/proc.h>
 #include <kernel/procfs.h>
+#include <kernel/sched.h>
 #include <kernel/timer.h>
+#include <kernel/trap.h>
 #include <kernel/vfs.h>
 #include <lib/format.h>
 #include <lib/string.h>
@@ -33,11 +43,20 @@
 #define INO_GLOBAL 0xf0000000ull   /* + index: /proc/NAME */
 #define INO_PID 0x100000000ull     /* + pid * 64 (+ 1 + index): /proc/PID(/NAME) */
 #define USER_HZ 100                /* the unit of times in /proc/PID/stat */
-#define BUF_INITIAL 1024
+/*
+ * Both are whole frames, which kmalloc takes from (and gives back to) the
+ * frame allocator at once: a read of /proc leaves no slab behind, so
+ * MemFree reads the same before and after it (init's leak check).
+ */
+#define BUF_INITIAL PAGE_SIZE
+#define RAW_CHUNK PAGE_SIZE        /* bytes a raw file's read function fills per call */
+#define RAW_READ_MAX (64 * RAW_CHUNK) /* most bytes one read() returns: the kernel runs with
+                                         interrupts off, so a huge read gets a short count */
 
 struct procfs_entry {
     const char *name;
-    procfs_show_fn show;
+    procfs_show_fn show; /* a text file made whole, or */
+    procfs_read_fn read; /* a raw file read at any offset */
 };
 
 static struct procfs_entry global_files[PROCFS_MAX_FILES];
@@ -100,25 +119,35 @@ void procfs_buf_free(struct procfs_buf *buf)
 
 /* ---- registration ------------------------------------------------------------------ */
 
-static int table_add(struct procfs_entry *table, int *count, const char *name, procfs_show_fn show)
+static int table_add(struct procfs_entry *table, int *count, struct procfs_entry entry)
 {
     for (int i = 0; i < *count; i++)
-        if (strcmp(table[i].name, name) == 0)
+        if (strcmp(table[i].name, entry.name) == 0)
             return -EEXIST;
     if (*count == PROCFS_MAX_FILES)
         return -ENOSPC;
-    table[(*count)++] = (struct procfs_entry){ name, show };
+    table[(*count)++] = entry;
     return 0;
 }
 
 int procfs_add_file(const char *name, procfs_show_fn show)
 {
-    return table_add(global_files, &global_count, name, show);
+    return table_add(global_files, &global_count, (struct procfs_entry){ name, show, NULL });
 }
 
 int procfs_add_pid_file(const char *name, procfs_show_fn show)
 {
-    return table_add(pid_files, &pid_count, name, show);
+    return table_add(pid_files, &pid_count, (struct procfs_entry){ name, show, NULL });
+}
+
+int procfs_add_raw_file(const char *name, procfs_read_fn read)
+{
+    return table_add(global_files, &global_count, (struct procfs_entry){ name, NULL, read });
+}
+
+int procfs_add_pid_raw_file(const char *name, procfs_read_fn read)
+{
+    return table_add(pid_files, &pid_count, (struct procfs_entry){ name, NULL, read });
 }
 
 static int table_find(const struct procfs_entry *table, int count, const char *name)
@@ -280,12 +309,30 @@ int procfs_render(struct inode *ino, struct procfs_buf *buf)
 {
     const struct procfs_entry *entry = ino->private;
     struct proc *p = NULL;
-    if (ino->kind != INODE_GENERATED)
+    if (ino->kind != INODE_GENERATED || !entry->show)
         return -EINVAL;
     if (ino->tag && !(p = proc_find((int)ino->tag)))
         return -ESRCH;
     int err = entry->show(buf, p);
     return err ? err : buf->error;
+}
+
+int procfs_show_pid_file(const char *name, struct proc *p, struct procfs_buf *buf)
+{
+    int i = table_find(pid_files, pid_count, name);
+    if (i < 0 || !pid_files[i].show)
+        return -ENOENT;
+    int err = pid_files[i].show(buf, p);
+    return err ? err : buf->error;
+}
+
+ssize_t procfs_read_pid_file(const char *name, struct proc *p, void *kbuf, size_t len,
+                             uint64_t offset)
+{
+    int i = table_find(pid_files, pid_count, name);
+    if (i < 0 || !pid_files[i].read)
+        return -ENOENT;
+    return pid_files[i].read(p, kbuf, len, offset);
 }
 
 /* Generates the text anew into file->private (a struct procfs_buf). */
@@ -305,8 +352,45 @@ static int text_regenerate(struct file *file)
     return err;
 }
 
+/*
+ * A raw file: its read function fills a kernel chunk at a time, each
+ * copied out, until len bytes (at most RAW_READ_MAX) or the end. The
+ * process is looked up anew for every read, as it may have exited since
+ * the open.
+ */
+static ssize_t raw_read(struct file *file, vaddr_t buf, size_t len, uint64_t *offset)
+{
+    const struct procfs_entry *entry = file->inode->private;
+    struct proc *p = NULL;
+    if (file->inode->tag && !(p = proc_find((int)file->inode->tag)))
+        return -ESRCH;
+    char *chunk = kmalloc(RAW_CHUNK);
+    if (!chunk)
+        return -ENOMEM;
+    size_t done = 0;
+    ssize_t err = 0;
+    len = MIN(len, (size_t)RAW_READ_MAX);
+    while (done < len) {
+        ssize_t n = entry->read(p, chunk, MIN(len - done, (size_t)RAW_CHUNK), *offset);
+        if (n <= 0) {
+            err = n;
+            break;
+        }
+        if (copy_to_user(buf + done, chunk, (size_t)n) < 0) {
+            err = -EFAULT;
+            break;
+        }
+        done += (size_t)n;
+        *offset += (uint64_t)n;
+    }
+    kfree(chunk);
+    return done ? (ssize_t)done : err;
+}
+
 static ssize_t procfs_read(struct file *file, vaddr_t buf, size_t len, uint64_t *offset)
 {
+    if (((const struct procfs_entry *)file->inode->private)->read)
+        return raw_read(file, buf, len, offset);
     if (*offset == 0 || !file->private) {
         int err = text_regenerate(file);
         if (err)
@@ -342,37 +426,6 @@ static const struct file_ops procfs_file_ops = {
 };
 
 /* ---- the built-in files ------------------------------------------------------------------- */
-
-static void meminfo_line(struct procfs_buf *buf, const char *key, uint64_t pages)
-{
-    procfs_printf(buf, "%-16s%8lu kB\n", key, pages * (PAGE_SIZE / 1024));
-}
-
-static int show_meminfo(struct procfs_buf *buf, struct proc *p __unused)
-{
-    struct frame_stats fs;
-    struct kmalloc_stats ks;
-    kmalloc_shrink(); /* spare empty slabs are free memory: count them as free */
-    frame_get_stats(&fs);
-    kmalloc_get_stats(&ks);
-    uint64_t slab = 0;
-    for (int i = 0; i < KMALLOC_CLASSES; i++)
-        slab += ks.classes[i].slabs;
-    uint64_t file_pages = vfs_file_pages();
-    meminfo_line(buf, "MemTotal:", fs.total_frames);
-    meminfo_line(buf, "MemFree:", fs.free_frames);
-    meminfo_line(buf, "MemAvailable:", fs.free_frames); /* file pages live in RAM only: not reclaimable */
-    meminfo_line(buf, "Buffers:", 0);
-    meminfo_line(buf, "Cached:", file_pages);
-    meminfo_line(buf, "SwapCached:", 0);
-    meminfo_line(buf, "SwapTotal:", 0);
-    meminfo_line(buf, "SwapFree:", 0);
-    meminfo_line(buf, "Shmem:", file_pages);
-    meminfo_line(buf, "Slab:", slab);
-    meminfo_line(buf, "SReclaimable:", 0);
-    meminfo_line(buf, "SUnreclaim:", slab);
-    return 0;
-}
 
 static char state_letter(const struct proc *p)
 {
@@ -458,23 +511,6 @@ static int show_cmdline(struct procfs_buf *buf, struct proc *p)
     return 0;
 }
 
-static void status_kb(struct procfs_buf *buf, const char *key, uint64_t pages)
-{
-    procfs_printf(buf, "%s\t%8lu kB\n", key, pages * (PAGE_SIZE / 1024));
-}
-
-static void status_memory(struct procfs_buf *buf, const struct mm *mm)
-{
-    status_kb(buf, "VmPeak:", mm->peak_vm_pages);
-    status_kb(buf, "VmSize:", mm->total_vm_pages);
-    status_kb(buf, "VmLck:", 0);
-    status_kb(buf, "VmPin:", 0);
-    status_kb(buf, "VmRSS:", rss_pages(mm));
-    status_kb(buf, "RssAnon:", mm->counters.rss_anon);
-    status_kb(buf, "RssFile:", mm->counters.rss_file);
-    status_kb(buf, "RssShmem:", mm->counters.rss_shmem);
-}
-
 /*
  * mica's own lines: how each page fault of the process was resolved
  * (mm/fault.c), so a test can check which path ran. Linux has no such
@@ -503,7 +539,7 @@ static int show_status(struct procfs_buf *buf, struct proc *p)
     procfs_printf(buf, "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t%d\nGroups:\t\n",
                   p->files ? p->files->capacity : 0);
     if (p->mm)
-        status_memory(buf, p->mm);
+        procfs_status_memory(buf, p->mm);
     procfs_printf(buf, "Threads:\t1\nSigPnd:\t%016lx\nShdPnd:\t%016lx\n", p->sig.pending,
                   (uint64_t)0);
     procfs_printf(buf, "SigBlk:\t%016lx\nSigIgn:\t%016lx\nSigCgt:\t%016lx\n", p->sig.blocked,
@@ -513,9 +549,96 @@ static int show_status(struct procfs_buf *buf, struct proc *p)
     return 0;
 }
 
+/* ---- /proc/stat, /proc/uptime, /proc/loadavg ------------------------------------------------ */
+
+/* CPU time and process counts, summed over every process there is. */
+struct cpu_totals {
+    uint64_t user, system; /* ticks, of live processes and all they reaped */
+    int running, total, last_pid;
+};
+
+/*
+ * A reaped child's time went into its parent's child_* fields, so the live
+ * processes (zombies included) account for all the time ever charged.
+ */
+static void add_cpu_time(struct proc *p, void *arg)
+{
+    struct cpu_totals *t = arg;
+    t->user += p->user_ticks + p->child_user_ticks;
+    t->system += p->system_ticks + p->child_system_ticks;
+    if (p->state == PROC_RUNNABLE || p->state == PROC_RUNNING)
+        t->running++;
+    t->total++;
+    t->last_pid = MAX(t->last_pid, p->pid);
+}
+
+static void cpu_totals(struct cpu_totals *t, uint64_t *idle)
+{
+    *t = (struct cpu_totals){ 0 };
+    proc_for_each(add_cpu_time, t);
+    uint64_t ticks = timer_ticks(), busy = t->user + t->system;
+    *idle = ticks > busy ? ticks - busy : 0; /* a tick with no process charged is idle */
+}
+
+/*
+ * Linux's /proc/stat, what vmstat and top read. mica has one CPU, no nice,
+ * iowait, irq or steal time. "intr" is the total, then one count per IRQ
+ * line (Linux goes on with its other vectors).
+ */
+static int show_stat_global(struct procfs_buf *buf, struct proc *p __unused)
+{
+    struct cpu_totals t;
+    uint64_t idle, intr = 0;
+    cpu_totals(&t, &idle);
+    uint64_t user = to_user_hz(t.user), sys = to_user_hz(t.system), idle_hz = to_user_hz(idle);
+    procfs_printf(buf, "cpu  %lu 0 %lu %lu 0 0 0 0 0 0\n", user, sys, idle_hz);
+    procfs_printf(buf, "cpu0 %lu 0 %lu %lu 0 0 0 0 0 0\n", user, sys, idle_hz);
+    for (int irq = 0; irq < T_IRQ_COUNT; irq++)
+        intr += irq_count(irq);
+    procfs_printf(buf, "intr %lu", intr);
+    for (int irq = 0; irq < T_IRQ_COUNT; irq++)
+        procfs_printf(buf, " %lu", irq_count(irq));
+    procfs_printf(buf, "\nctxt %lu\n", sched_context_switches());
+    procfs_printf(buf, "btime %lu\n", (uint64_t)(vfs_now_ns() / 1000000000u) - timer_ticks() / TIMER_HZ);
+    procfs_printf(buf, "processes %lu\nprocs_running %d\nprocs_blocked 0\n", proc_created(),
+                  t.running);
+    procfs_printf(buf, "softirq 0 0 0 0 0 0 0 0 0 0 0\n");
+    return 0;
+}
+
+/* Seconds since boot and seconds idle, with hundredths. */
+static int show_uptime(struct procfs_buf *buf, struct proc *p __unused)
+{
+    struct cpu_totals t;
+    uint64_t idle, up = timer_ticks();
+    cpu_totals(&t, &idle);
+    procfs_printf(buf, "%lu.%02lu %lu.%02lu\n", up / TIMER_HZ, up % TIMER_HZ * 100 / TIMER_HZ,
+                  idle / TIMER_HZ, idle % TIMER_HZ * 100 / TIMER_HZ);
+    return 0;
+}
+
+/* The 1, 5 and 15 minute load averages as Linux prints them (rounded to hundredths). */
+static int show_loadavg(struct procfs_buf *buf, struct proc *p __unused)
+{
+    struct cpu_totals t;
+    uint64_t idle;
+    unsigned long avg[3];
+    cpu_totals(&t, &idle);
+    sched_loadavg(avg);
+    for (int i = 0; i < 3; i++) {
+        unsigned long a = avg[i] + 2048 / 200; /* FIXED_1 / 200: round to 0.01 */
+        procfs_printf(buf, "%lu.%02lu ", a >> 11, ((a & 2047) * 100) >> 11);
+    }
+    procfs_printf(buf, "%d/%d %d\n", t.running, t.total, t.last_pid);
+    return 0;
+}
+
 void procfs_init(void)
 {
-    procfs_add_file("meminfo", show_meminfo);
+    procfs_mm_init(); /* first: /proc's listing starts with meminfo */
+    procfs_add_file("stat", show_stat_global);
+    procfs_add_file("uptime", show_uptime);
+    procfs_add_file("loadavg", show_loadavg);
     procfs_add_pid_file("cmdline", show_cmdline);
     procfs_add_pid_file("stat", show_stat);
     procfs_add_pid_file("status", show_status);

@@ -20,6 +20,7 @@
 #include <kernel/panic.h>
 #include <kernel/sched.h>
 #include <kernel/signal.h>
+#include <kernel/timer.h>
 #include <mm/mm.h>
 
 struct context;
@@ -27,6 +28,15 @@ void switch_context(struct context **save, struct context *next);
 
 static struct list_node run_queue = { &run_queue, &run_queue };
 static struct context *idle_context;
+static uint64_t context_switches;
+
+/* Load averages as Linux computes them (kernel/sched/loadavg.c): fixed point, every 5 s. */
+#define LOAD_FSHIFT 11
+#define LOAD_FIXED_1 (1ul << LOAD_FSHIFT)
+#define LOAD_FREQ_TICKS (5 * TIMER_HZ + 1)
+static const unsigned long load_exp[3] = { 1884, 2014, 2037 }; /* 2048 / e^(5s / 1, 5, 15 min) */
+static unsigned long load_avg[3];
+static uint64_t load_countdown = LOAD_FREQ_TICKS;
 
 struct proc *proc_current(void)
 {
@@ -94,6 +104,7 @@ void schedule(void)
     }
     if (!next && !prev)
         return; /* the idle loop asked, and there is nothing to run */
+    context_switches++;
     switch_to(prev, next);
 }
 
@@ -119,6 +130,39 @@ static void wake_if_waiting(struct proc *p, void *channel)
 void wakeup(const void *channel)
 {
     proc_for_each((void (*)(struct proc *, void *))wake_if_waiting, (void *)channel);
+}
+
+uint64_t sched_context_switches(void)
+{
+    return context_switches;
+}
+
+static void count_active(struct proc *p, void *arg)
+{
+    if (p->state == PROC_RUNNABLE || p->state == PROC_RUNNING)
+        (*(unsigned long *)arg)++;
+}
+
+void sched_tick(void)
+{
+    if (--load_countdown > 0)
+        return;
+    load_countdown = LOAD_FREQ_TICKS;
+    unsigned long active = 0;
+    proc_for_each(count_active, &active);
+    active *= LOAD_FIXED_1;
+    for (int i = 0; i < 3; i++) {
+        unsigned long next = load_avg[i] * load_exp[i] + active * (LOAD_FIXED_1 - load_exp[i]);
+        if (active >= load_avg[i])
+            next += LOAD_FIXED_1 - 1; /* round up while rising, as Linux's calc_load */
+        load_avg[i] = next / LOAD_FIXED_1;
+    }
+}
+
+void sched_loadavg(unsigned long avg[3])
+{
+    for (int i = 0; i < 3; i++)
+        avg[i] = load_avg[i];
 }
 
 void sched_idle(void)

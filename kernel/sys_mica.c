@@ -4,11 +4,13 @@
  * Test programs use it to drive the kernel's debug switches from user
  * space: make the n-th frame allocation fail (to walk every error path of
  * fork, faults and the memory calls), read the free-frame count, and run
- * the address-space invariant checker on demand.
+ * the address-space invariant checker on demand. The strace tool uses it
+ * to have the kernel print a program's system calls (kernel/strace.c).
  */
 #include <kernel/console.h>
 #include <kernel/errno.h>
 #include <kernel/proc.h>
+#include <kernel/strace.h>
 #include <kernel/syscall.h>
 #include <mm/frame.h>
 #include <mm/kmalloc.h>
@@ -53,6 +55,8 @@ SYSCALL(SYS_mica, mica)
         return (long)frame_free_count();
     case MICA_MM_CHECK:
         return mm_check_all() < 0 ? -EIO : 0;
+    case MICA_TRACE:
+        return strace_start(proc_current(), (int)a1);
     }
     return -EINVAL;
 }

@@ -34,6 +34,7 @@ static void timer_tick(struct trapframe *tf)
             p->system_ticks++;
         }
     }
+    sched_tick();
     wakeup(timer_channel());
 }
 

@@ -33,6 +33,7 @@ struct __attribute__((packed)) idt_gate {
 extern const uint64_t trap_stubs[256];
 static struct idt_gate idt[256] __attribute__((aligned(16)));
 static irq_handler_fn irq_handlers[T_IRQ_COUNT];
+static uint64_t irq_counts[T_IRQ_COUNT];
 
 static const char *const exception_names[T_EXCEPTIONS] = {
     [T_DIVIDE] = "divide error",
@@ -99,11 +100,17 @@ void irq_register(int irq, irq_handler_fn handler)
     pic_unmask(irq);
 }
 
+uint64_t irq_count(int irq)
+{
+    return irq >= 0 && irq < T_IRQ_COUNT ? irq_counts[irq] : 0;
+}
+
 static void irq_handle(struct trapframe *tf)
 {
     int irq = (int)(tf->vector - T_IRQ_BASE);
     if (pic_is_spurious(irq))
         return;
+    irq_counts[irq]++;
     if (irq_handlers[irq])
         irq_handlers[irq](tf);
     pic_eoi(irq);

@@ -26,6 +26,7 @@
 #include <mm/vmobject.h>
 
 static struct page *the_zero_frame;
+static struct fault_totals totals; /* every address space's faults since boot */
 
 void fault_init(void)
 {
@@ -73,11 +74,21 @@ static bool access_allowed(const struct vma *vma, const struct fault *f)
     return vma->flags & (VM_READ | VM_WRITE | VM_EXEC); /* x86: any access implies read */
 }
 
+void fault_get_totals(struct fault_totals *out)
+{
+    *out = totals;
+}
+
 static enum fault_result count(struct mm *mm, enum fault_kind kind, enum fault_result result)
 {
     mm->counters.faults[kind]++;
-    if (result == FAULT_RESOLVED)
+    totals.kinds[kind]++;
+    if (result == FAULT_RESOLVED) {
+        uint64_t rss = mm->counters.rss_anon + mm->counters.rss_file + mm->counters.rss_shmem;
         mm->counters.minor_faults++;
+        totals.minor++;
+        mm->peak_rss_pages = MAX(mm->peak_rss_pages, rss);
+    }
     return result;
 }
 
@@ -213,6 +224,7 @@ static struct vma *fault_grow_stack(struct mm *mm, struct vma *stack, vaddr_t va
     int rc = vma_insert(&mm->vmas, stack);
     assert(rc == 0); /* the range below was free */
     mm->counters.faults[FAULT_KIND_STACK_GROW]++;
+    totals.kinds[FAULT_KIND_STACK_GROW]++;
     return stack;
 }
 

@@ -184,6 +184,7 @@ struct mm *mm_fork(struct mm *parent)
     child->mmap_base = parent->mmap_base;
     child->total_vm_pages = parent->total_vm_pages;
     child->peak_vm_pages = parent->peak_vm_pages;
+    child->peak_rss_pages = parent->peak_rss_pages;
     child->counters.rss_anon = parent->counters.rss_anon;
     child->counters.rss_file = parent->counters.rss_file;
     child->counters.rss_shmem = parent->counters.rss_shmem;

@@ -51,7 +51,7 @@ static uint32_t prot_to_vma_flags(uint64_t prot)
 /* Whether [addr, addr+len) is a range mmap may use at all. */
 static bool range_in_user_space(vaddr_t addr, uint64_t len)
 {
-    return addr < USER_TOP && len <= USER_TOP - addr;
+    return addr < USER_TASK_SIZE && len <= USER_TASK_SIZE - addr;
 }
 
 /* Where a new mapping of len bytes goes, or 0 (then -ENOMEM). */
@@ -198,7 +198,7 @@ SYSCALL(SYS_mmap, mmap)
         return rc;
     if (a1 == 0 || (offset & (PAGE_SIZE - 1)))
         return -EINVAL;
-    if (a1 > USER_TOP)
+    if (a1 > USER_TASK_SIZE)
         return -ENOMEM;
     struct mmap_request req = { .addr = a0, .len = ALIGN_UP(a1, PAGE_SIZE),
                                 .vma_flags = prot_to_vma_flags(prot), .map_flags = flags,
@@ -297,11 +297,15 @@ SYSCALL(SYS_mprotect, mprotect)
 
 /* ---- brk ------------------------------------------------------------------------ */
 
-/* Grows the heap to cover [old_end, new_end); false if it would hit a mapping or a limit. */
+/*
+ * Grows the heap to cover [old_end, new_end); false if it would come
+ * within a page of another mapping (Linux keeps that gap) or over a limit.
+ */
 static bool heap_grow(struct mm *mm, vaddr_t old_end, vaddr_t new_end)
 {
     struct proc *p = proc_current();
-    if (new_end > USER_TOP || vma_find_overlap(&mm->vmas, old_end, new_end))
+    if (new_end > USER_TASK_SIZE - PAGE_SIZE ||
+        vma_find_overlap(&mm->vmas, old_end, new_end + PAGE_SIZE))
         return false;
     if (new_end - mm->brk_start > p->rlimits[RLIMIT_DATA].cur)
         return false;
@@ -318,7 +322,7 @@ SYSCALL(SYS_brk, brk)
 {
     struct mm *mm = current_mm();
     vaddr_t want = a0;
-    if (want < mm->brk_start)
+    if (want < mm->brk_start || want > USER_TASK_SIZE)
         return (long)mm->brk; /* brk(0) and nonsense both just ask */
     vaddr_t old_end = ALIGN_UP(mm->brk, PAGE_SIZE), new_end = ALIGN_UP(want, PAGE_SIZE);
     if (new_end > old_end && !heap_grow(mm, old_end, new_end))
@@ -415,7 +419,7 @@ static long mremap_move(struct mm *mm, struct vma *vma, vaddr_t old, uint64_t ol
         vmobject_get(moved->object);
     moved->offset = vma->offset + (old - vma->start);
     move_pages(mm, old, to, MIN(old_len, new_len));
-    err = mm_unmap(mm, old, old + old_len);
+    err = old_len ? mm_unmap(mm, old, old + old_len) : 0; /* length 0: a second mapping */
     return err < 0 ? err : (long)to;
 }
 
@@ -434,6 +438,10 @@ SYSCALL(SYS_mremap, mremap)
     struct vma *vma = vma_lookup(&mm->vmas, old);
     if (!vma || old + old_len > vma->end)
         return -EFAULT;
+    if (old_len == 0) { /* Linux: a second mapping of shared memory; nothing else */
+        if (!(vma->flags & VM_SHARED) || !(flags & MREMAP_MAYMOVE))
+            return -EINVAL;
+    }
     if (flags & MREMAP_FIXED) {
         if ((fixed_to & (PAGE_SIZE - 1)) || !range_in_user_space(fixed_to, new_len))
             return -EINVAL;
@@ -442,12 +450,12 @@ SYSCALL(SYS_mremap, mremap)
         int rc = mm_unmap(mm, fixed_to, fixed_to + new_len);
         return rc < 0 ? rc : mremap_move(mm, vma, old, old_len, fixed_to, new_len);
     }
-    if (new_len <= old_len) { /* shrinking never moves */
+    if (new_len <= old_len && old_len) { /* shrinking never moves */
         int rc = new_len < old_len ? mm_unmap(mm, old + new_len, old + old_len) : 0;
         return rc < 0 ? rc : (long)old;
     }
     if (old + old_len == vma->end &&
-        !vma_find_overlap(&mm->vmas, vma->end, old + new_len) && old + new_len <= USER_TOP) {
+        !vma_find_overlap(&mm->vmas, vma->end, old + new_len) && old + new_len <= USER_TASK_SIZE) {
         vma_grow_in_place(mm, vma, old + new_len);
         return (long)old;
     }
@@ -455,4 +463,46 @@ SYSCALL(SYS_mremap, mremap)
         return -ENOMEM;
     vaddr_t to = vma_find_gap(&mm->vmas, new_len, USER_MMAP_MIN, mm->mmap_base, 0);
     return to ? mremap_move(mm, vma, old, old_len, to, new_len) : -ENOMEM;
+}
+
+/* ---- mincore and msync ------------------------------------------------------------- */
+
+SYSCALL(SYS_mincore, mincore)
+{
+    struct mm *mm = current_mm();
+    if (a0 & (PAGE_SIZE - 1))
+        return -EINVAL;
+    uint64_t len = ALIGN_UP(a1, PAGE_SIZE);
+    if (!range_in_user_space(a0, len))
+        return -ENOMEM;
+    if (len == 0)
+        return 0;
+    if (!range_fully_mapped(mm, a0, a0 + len))
+        return -ENOMEM;
+    for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
+        uint8_t resident = pt_lookup(mm->pml4, a0 + off) != NULL;
+        if (copy_to_user(a2 + off / PAGE_SIZE, &resident, 1) < 0)
+            return -EFAULT;
+    }
+    return 0;
+}
+
+/*
+ * msync checks its arguments like Linux's; there is nothing to write back:
+ * a MAP_SHARED mapping writes straight into the file's pages (the
+ * in-memory filesystem has no disk behind it).
+ */
+SYSCALL(SYS_msync, msync)
+{
+    struct mm *mm = current_mm();
+    uint64_t flags = a2;
+    if ((a0 & (PAGE_SIZE - 1)) || (flags & ~(uint64_t)(MS_ASYNC | MS_SYNC | MS_INVALIDATE)) ||
+        ((flags & MS_ASYNC) && (flags & MS_SYNC)))
+        return -EINVAL;
+    uint64_t len = ALIGN_UP(a1, PAGE_SIZE);
+    if (!range_in_user_space(a0, len))
+        return -ENOMEM;
+    if (len && !range_fully_mapped(mm, a0, a0 + len))
+        return -ENOMEM;
+    return 0;
 }

@@ -36,6 +36,9 @@ pte_t *kernel_pml4;
 
 pte_t pte_make(paddr_t pa, enum pt_prot prot, enum pt_level level)
 {
+    if (level == PT_LEVEL_PTE && !(prot & (PT_READ | PT_WRITE | PT_EXEC))) /* PROT_NONE */
+        return (pa & X86_PTE_ADDR_MASK) | X86_PTE_PROTNONE | X86_PTE_NO_EXEC |
+               ((prot & PT_USER) ? X86_PTE_USER : 0);
     pte_t pte = (pa & X86_PTE_ADDR_MASK) | X86_PTE_PRESENT;
     if (prot & PT_WRITE)
         pte |= X86_PTE_WRITE;
@@ -50,9 +53,10 @@ pte_t pte_make(paddr_t pa, enum pt_prot prot, enum pt_level level)
     return pte;
 }
 
+/* A mapped entry: one the CPU uses, or a PROT_NONE page that still holds its frame. */
 bool pte_present(pte_t pte)
 {
-    return pte & X86_PTE_PRESENT;
+    return pte & (X86_PTE_PRESENT | X86_PTE_PROTNONE);
 }
 
 paddr_t pte_addr(pte_t pte)
@@ -79,6 +83,8 @@ enum pt_prot pte_prot(pte_t pte)
 {
     if (!pte_present(pte))
         return 0;
+    if (pte & X86_PTE_PROTNONE)
+        return (pte & X86_PTE_USER) ? PT_USER : 0;
     enum pt_prot prot = PT_READ;
     if (pte & X86_PTE_WRITE)
         prot |= PT_WRITE;
@@ -336,7 +342,8 @@ static void visit_protect(struct range_walk *w, pte_t *table, unsigned first, un
         pte_t value = pte_make(pte_addr(old), p, PT_LEVEL_PTE) |
                       (old & (X86_PTE_ACCESSED | X86_PTE_DIRTY));
         table[i] = value;
-        bool weaker = ((old & X86_PTE_WRITE) && !(value & X86_PTE_WRITE)) ||
+        bool weaker = ((old & X86_PTE_PRESENT) && !(value & X86_PTE_PRESENT)) ||
+                      ((old & X86_PTE_WRITE) && !(value & X86_PTE_WRITE)) ||
                       (!(old & X86_PTE_NO_EXEC) && (value & X86_PTE_NO_EXEC));
         if (weaker)
             note_flush(w, va);

@@ -11,15 +11,25 @@
  *
  * Gaps: the "gap before" a VMA is the free space between it and the VMA
  * just below it (or tree->lowest for the first VMA; 0 if it starts below
- * that). Every node also stores subtree_gap, the largest gap before any VMA
- * in its subtree = max(own gap, left->subtree_gap, right->subtree_gap).
+ * that). Every node stores two numbers about gaps:
+ *   gap_before   its own gap;
+ *   subtree_gap  the largest gap before any VMA in its subtree
+ *                = max(gap_before, left->subtree_gap, right->subtree_gap).
  * vma_find_gap() skips whole subtrees whose subtree_gap is too small.
- * A node's subtree_gap goes stale when its children change (link, unlink,
- * rotation) or when its own gap changes (its predecessor appeared, went, or
- * moved its end); then it and all its ancestors are recomputed bottom-up.
- * Nodes do not store their own gap, so recomputing one looks up the
- * predecessor (O(log n)): an update walk costs O(log^2 n) at worst, which
- * keeps struct vma small and lookups O(log n).
+ *
+ * Keeping them right: a VMA's gap_before changes only when the VMA just
+ * below it changes - one is inserted or removed there, or it moves its end
+ * (split, merge). Insert and remove find both neighbours of the VMA they
+ * link or unlink (insert on its way down, remove with vma_prev() and
+ * vma_next()) and set the one or two gap_before values that changed.
+ * Those nodes always lie on the path that fixup_to_root() climbs anyway,
+ * and it recomputes each node's subtree_gap from three numbers it already
+ * has (its own gap_before and its children's subtree_gap): O(1) per node,
+ * O(log n) per update.
+ *
+ * The space above the last VMA, up to tree->highest, is the one gap no
+ * node holds. tree->last points at that VMA, so vma_find_gap() can try
+ * the top gap first without walking down the right edge.
  *
  * No locking here: the owning struct mm serialises every call.
  */
@@ -40,6 +50,7 @@ void vma_tree_init(struct vma_tree *tree, vaddr_t lowest, vaddr_t highest)
 {
     assert(lowest <= highest);
     tree->root = NULL;
+    tree->last = NULL;
     tree->count = 0;
     tree->lowest = lowest;
     tree->highest = highest;
@@ -93,7 +104,7 @@ struct vma *vma_first(const struct vma_tree *tree)
 
 struct vma *vma_last(const struct vma_tree *tree)
 {
-    return tree->root ? subtree_last(tree->root) : NULL;
+    return tree->last;
 }
 
 /* The lowest node of the right subtree, or the first ancestor we reach from its left side. */
@@ -168,24 +179,27 @@ static vaddr_t subtree_gap_of(const struct vma *vma)
     return vma ? vma->subtree_gap : 0;
 }
 
-/* Where the free space before vma begins: the end of the VMA below it, or tree->lowest. */
-static vaddr_t gap_start(const struct vma_tree *tree, const struct vma *vma)
+/*
+ * The gap before vma when prev is the VMA just below it (NULL: vma is the
+ * first, and the gap is measured from tree->lowest).
+ */
+static vaddr_t gap_between(const struct vma_tree *tree, const struct vma *prev,
+                           const struct vma *vma)
 {
-    const struct vma *prev = vma_prev(vma);
-    return prev ? prev->end : tree->lowest;
+    vaddr_t from = prev ? prev->end : tree->lowest;
+    return vma->start > from ? vma->start - from : 0;
 }
 
-static vaddr_t gap_size(vaddr_t gap_begin, vaddr_t vma_start)
+/*
+ * Recomputes height and subtree_gap from the node's own gap_before and its
+ * children (which must all be right already). Inline: fixup_to_root() runs
+ * it at every level, and a call would cost as much as the work.
+ */
+static inline void update_node(struct vma *vma)
 {
-    return vma_start > gap_begin ? vma_start - gap_begin : 0;
-}
-
-/* Recomputes height and subtree_gap from the children (which must be right already). */
-static void update_node(const struct vma_tree *tree, struct vma *vma)
-{
-    vaddr_t gap = gap_size(gap_start(tree, vma), vma->start);
     vma->height = 1 + MAX(height_of(vma->left), height_of(vma->right));
-    vma->subtree_gap = MAX(gap, MAX(subtree_gap_of(vma->left), subtree_gap_of(vma->right)));
+    vma->subtree_gap = MAX(vma->gap_before,
+                           MAX(subtree_gap_of(vma->left), subtree_gap_of(vma->right)));
 }
 
 /* Puts new_child where old_child hung below parent (or at the root). */
@@ -219,8 +233,8 @@ static struct vma *rotate_left(struct vma_tree *tree, struct vma *x)
     replace_child(tree, x->parent, x, y);
     y->left = x;
     x->parent = y;
-    update_node(tree, x); /* x is now below y: x first */
-    update_node(tree, y);
+    update_node(x); /* x is now below y: x first */
+    update_node(y);
     return y;
 }
 
@@ -234,8 +248,8 @@ static struct vma *rotate_right(struct vma_tree *tree, struct vma *x)
     replace_child(tree, x->parent, x, y);
     y->right = x;
     x->parent = y;
-    update_node(tree, x);
-    update_node(tree, y);
+    update_node(x);
+    update_node(y);
     return y;
 }
 
@@ -246,32 +260,36 @@ static int balance_of(const struct vma *vma)
 }
 
 /*
- * Updates vma and rotates if it leans by 2. Returns the node now at vma's
- * place. A child leaning the other way is rotated first ("double rotation"),
- * or the single rotation would just move the excess to the other side.
+ * Rotates vma, which leans by 2 (balance is +2 or -2), and returns the
+ * node now at its place; the rotations recompute every node they move. A
+ * child leaning the other way is rotated first ("double rotation"), or the
+ * single rotation would just move the excess to the other side.
  */
-static struct vma *rebalance(struct vma_tree *tree, struct vma *vma)
+static struct vma *rotate_to_balance(struct vma_tree *tree, struct vma *vma, int balance)
 {
-    update_node(tree, vma);
-    int balance = balance_of(vma);
-    if (balance > 1) {
+    if (balance > 0) {
         if (balance_of(vma->left) < 0)
             rotate_left(tree, vma->left);
         return rotate_right(tree, vma);
     }
-    if (balance < -1) {
-        if (balance_of(vma->right) > 0)
-            rotate_right(tree, vma->right);
-        return rotate_left(tree, vma);
-    }
-    return vma;
+    if (balance_of(vma->right) > 0)
+        rotate_right(tree, vma->right);
+    return rotate_left(tree, vma);
 }
 
-/* Rebalances and recomputes vma and every ancestor, bottom-up. */
+/*
+ * Rebalances and recomputes vma and every ancestor, bottom-up. This runs
+ * on every insert and remove, so a level costs only what it must: the
+ * balance, then either a rotation or update_node().
+ */
 static void fixup_to_root(struct vma_tree *tree, struct vma *vma)
 {
     while (vma) {
-        vma = rebalance(tree, vma);
+        int balance = balance_of(vma);
+        if (balance > 1 || balance < -1)
+            vma = rotate_to_balance(tree, vma, balance);
+        else
+            update_node(vma);
         vma = vma->parent;
     }
 }
@@ -280,18 +298,50 @@ static void fixup_to_root(struct vma_tree *tree, struct vma *vma)
  * Insert and remove
  */
 
-/* Hangs vma as a new leaf where a search for its start ends. */
-static void link_leaf(struct vma_tree *tree, struct vma *vma)
+/*
+ * Where a search for a new VMA's start ends: the empty link it would hang
+ * from, that link's parent, and the VMAs just below and above it.
+ */
+struct leaf_spot {
+    struct vma **link;
+    struct vma *parent;
+    struct vma *prev, *next; /* NULL at either end of the tree */
+};
+
+/*
+ * One descent. A new leaf's predecessor is the last node where the descent
+ * went right, and its successor the last node where it went left.
+ */
+static struct leaf_spot find_leaf_spot(struct vma_tree *tree, vaddr_t start)
 {
-    struct vma *parent = NULL;
-    struct vma **link = &tree->root;
-    while (*link) {
-        parent = *link;
-        link = vma->start < parent->start ? &parent->left : &parent->right;
+    struct leaf_spot spot = { .link = &tree->root };
+    while (*spot.link) {
+        spot.parent = *spot.link;
+        if (start < spot.parent->start) {
+            spot.next = spot.parent;
+            spot.link = &spot.parent->left;
+        } else {
+            spot.prev = spot.parent;
+            spot.link = &spot.parent->right;
+        }
     }
+    return spot;
+}
+
+/*
+ * Links vma as a leaf at spot and sets the gaps that change: its own, and
+ * its successor's, which now begins at vma->end instead of the predecessor's end.
+ */
+static void link_leaf(struct vma_tree *tree, struct vma *vma, const struct leaf_spot *spot)
+{
     vma->left = vma->right = NULL;
-    vma->parent = parent;
-    *link = vma;
+    vma->parent = spot->parent;
+    *spot->link = vma;
+    vma->gap_before = gap_between(tree, spot->prev, vma);
+    if (spot->next)
+        spot->next->gap_before = gap_between(tree, vma, spot->next);
+    else
+        tree->last = vma;
 }
 
 int vma_insert(struct vma_tree *tree, struct vma *vma)
@@ -300,14 +350,13 @@ int vma_insert(struct vma_tree *tree, struct vma *vma)
     assert(IS_ALIGNED(vma->start, PAGE_SIZE) && IS_ALIGNED(vma->end, PAGE_SIZE));
     if (tree->count >= VMA_MAX_COUNT)
         return -ENOMEM;
-    if (vma_find_overlap(tree, vma->start, vma->end))
+    struct leaf_spot spot = find_leaf_spot(tree, vma->start);
+    /* Sorted and disjoint: if any VMA overlaps vma, one of these two does. */
+    if ((spot.prev && spot.prev->end > vma->start) || (spot.next && spot.next->start < vma->end))
         return -EEXIST;
-    link_leaf(tree, vma);
+    link_leaf(tree, vma, &spot);
     tree->count++;
-    /*
-     * The new VMA shrinks its successor's gap. A leaf's successor is one
-     * of its ancestors, so this one walk recomputes it too.
-     */
+    /* A leaf's successor is one of its ancestors, so this walk recomputes it too. */
     fixup_to_root(tree, vma);
     return 0;
 }
@@ -333,6 +382,21 @@ static struct vma *unlink_with_two_children(struct vma_tree *tree, struct vma *v
     return fix_from;
 }
 
+/* Takes vma out of the tree's links. Returns the lowest node whose subtree changed. */
+static struct vma *unlink_node(struct vma_tree *tree, struct vma *vma)
+{
+    struct vma *fix_from;
+    if (vma->left && vma->right) {
+        fix_from = unlink_with_two_children(tree, vma);
+    } else {
+        struct vma *child = vma->left ? vma->left : vma->right;
+        replace_child(tree, vma->parent, vma, child);
+        fix_from = child ? child : vma->parent;
+    }
+    vma->left = vma->right = vma->parent = NULL;
+    return fix_from;
+}
+
 static bool tree_contains(const struct vma_tree *tree, const struct vma *vma)
 {
     while (vma->parent)
@@ -343,19 +407,17 @@ static bool tree_contains(const struct vma_tree *tree, const struct vma *vma)
 void vma_remove(struct vma_tree *tree, struct vma *vma)
 {
     assert(tree_contains(tree, vma));
-    struct vma *fix_from;
-    if (vma->left && vma->right) {
-        fix_from = unlink_with_two_children(tree, vma);
-    } else {
-        struct vma *child = vma->left ? vma->left : vma->right;
-        replace_child(tree, vma->parent, vma, child);
-        fix_from = child ? child : vma->parent;
-    }
-    vma->left = vma->right = vma->parent = NULL;
+    struct vma *prev = vma_prev(vma), *next = vma_next(vma);
+    struct vma *fix_from = unlink_node(tree, vma);
     tree->count--;
+    /* next's gap now reaches down to prev: it swallows vma's range and vma's gap. */
+    if (next)
+        next->gap_before = gap_between(tree, prev, next);
+    else
+        tree->last = prev;
     /*
-     * The successor's gap grew. It is the heir, the right child that took
-     * vma's place, or an ancestor: on this walk in every case.
+     * next is on this walk: it is the heir, the right child that took
+     * vma's place, or an ancestor.
      */
     fixup_to_root(tree, fix_from);
 }
@@ -376,7 +438,10 @@ struct vma *vma_split(struct vma_tree *tree, struct vma *vma, vaddr_t addr)
     if (upper->object)
         vmobject_get(upper->object);
     upper->offset = vma->offset + (addr - vma->start);
-    /* vma's own gap is unchanged; upper's successor is fixed up by the insert. */
+    /*
+     * vma's own gap is unchanged. Inserting upper sets upper's gap (0) and
+     * measures its successor's gap from upper->end, the end vma had.
+     */
     vma->end = addr;
     int err = vma_insert(tree, upper);
     assert(err == 0); /* the room and the count were checked above */
@@ -393,17 +458,18 @@ bool vma_can_merge(const struct vma *a, const struct vma *b)
     return a->object == NULL || b->offset == a->offset + (a->end - a->start);
 }
 
-/* lower takes over upper's range; upper is removed and freed. */
+/*
+ * lower takes over upper's range; upper is removed and freed. lower->end
+ * moves first, so vma_remove() measures the next VMA's gap from there and
+ * it comes out unchanged (it began at upper->end), and the one walk up
+ * from the removal fixes every node. (The two overlap for that moment;
+ * vma_remove() looks only at the links and at the neighbours' ends.)
+ */
 static void absorb_upper(struct vma_tree *tree, struct vma *lower, struct vma *upper)
 {
-    vaddr_t end = upper->end;
+    lower->end = upper->end;
     vma_remove(tree, upper);
     vma_free(upper);
-    lower->end = end;
-    /* The VMA after lower lost the gap that opened when upper went. */
-    struct vma *after = vma_next(lower);
-    if (after)
-        fixup_to_root(tree, after);
 }
 
 struct vma *vma_merge_neighbours(struct vma_tree *tree, struct vma *vma)
@@ -424,7 +490,6 @@ struct vma *vma_merge_neighbours(struct vma_tree *tree, struct vma *vma)
  */
 
 struct gap_query {
-    const struct vma_tree *tree;
     uint64_t len;
     vaddr_t lo, hi; /* len <= hi - lo */
 };
@@ -444,37 +509,64 @@ static vaddr_t fit_in_range(const struct gap_query *q, vaddr_t from, vaddr_t to)
     return s >= lo ? s : 0;
 }
 
-/*
- * fit_in_range() for the gap just before vma. That gap begins at or above
- * the left child's end: when even that is too high for hi, the walk to
- * the predecessor is skipped.
- */
+/* fit_in_range() for the gap just before vma: [start - gap_before, start). */
 static vaddr_t fit_own_gap(const struct gap_query *q, const struct vma *vma)
 {
-    if (vma->left && vma->left->end > q->hi - q->len)
+    if (vma->gap_before < q->len)
         return 0;
-    return fit_in_range(q, gap_start(q->tree, vma), vma->start);
+    return fit_in_range(q, vma->start - vma->gap_before, vma->start);
+}
+
+/* Whether some gap in the subtree at vma is at least len long. */
+static bool has_room(const struct gap_query *q, const struct vma *vma)
+{
+    return vma && vma->subtree_gap >= q->len;
 }
 
 /*
- * The highest fit among the gaps before the VMAs of this subtree, visiting
- * right subtree, own gap, left subtree: high addresses first. Prunes
- * subtrees whose largest gap is too small, or that lie wholly above hi
- * (the right one) or below lo (this node's gap and the left one).
+ * From vma, goes down right children for as long as the right subtree
+ * has room and does not lie wholly above hi (its gaps begin at vma->end
+ * or above): the highest candidate gaps are there.
  */
-static vaddr_t search_subtree(const struct gap_query *q, const struct vma *vma)
+static const struct vma *descend_right(const struct gap_query *q, const struct vma *vma)
 {
-    if (!vma || vma->subtree_gap < q->len)
-        return 0;
-    vaddr_t found = 0;
-    if (vma->end <= q->hi - q->len) /* right-subtree gaps begin at vma->end or above */
-        found = search_subtree(q, vma->right);
-    if (found || vma->start < q->lo + q->len) /* the rest ends at vma->start or below */
-        return found;
-    found = fit_own_gap(q, vma);
-    if (found)
-        return found;
-    return search_subtree(q, vma->left);
+    while (has_room(q, vma->right) && vma->end <= q->hi - q->len)
+        vma = vma->right;
+    return vma;
+}
+
+/*
+ * The next node whose gap comes below vma's subtree, high addresses first:
+ * the first ancestor reached from its right side (its left side holds
+ * only lower addresses, which were visited already); NULL at the root.
+ */
+static const struct vma *climb_to_lower(const struct vma *vma)
+{
+    while (vma->parent && vma == vma->parent->left)
+        vma = vma->parent;
+    return vma->parent;
+}
+
+/*
+ * The highest fit among the gaps of the whole tree, which has_room():
+ * an in-order walk from high addresses to low (right subtree, own gap,
+ * left subtree) that enters only subtrees with room, skips right subtrees
+ * that lie wholly above hi, and stops below lo. It is a loop with parent
+ * links, not recursion, because mmap runs it on every call.
+ */
+static vaddr_t search_tree(const struct gap_query *q, const struct vma *root)
+{
+    const struct vma *vma = descend_right(q, root);
+    while (vma && vma->start >= q->lo + q->len) { /* below that, every gap ends too low */
+        vaddr_t found = fit_own_gap(q, vma);
+        if (found)
+            return found;
+        if (has_room(q, vma->left))
+            vma = descend_right(q, vma->left);
+        else
+            vma = climb_to_lower(vma);
+    }
+    return 0;
 }
 
 static bool hint_is_free(const struct vma_tree *tree, uint64_t len, vaddr_t lo, vaddr_t hi,
@@ -495,13 +587,12 @@ vaddr_t vma_find_gap(const struct vma_tree *tree, uint64_t len, vaddr_t lo, vadd
         return 0;
     if (hint_is_free(tree, len, lo, hi, hint))
         return hint;
-    struct gap_query q = { .tree = tree, .len = len, .lo = lo, .hi = hi };
-    const struct vma *last = vma_last(tree);
+    struct gap_query q = { .len = len, .lo = lo, .hi = hi };
     /* Above the last VMA is the highest free space of all (up to tree->highest). */
-    vaddr_t found = fit_in_range(&q, last ? last->end : tree->lowest, tree->highest);
+    vaddr_t found = fit_in_range(&q, tree->last ? tree->last->end : tree->lowest, tree->highest);
     if (found)
         return found;
-    return search_subtree(&q, tree->root);
+    return has_room(&q, tree->root) ? search_tree(&q, tree->root) : 0;
 }
 
 /* ---------------------------------------------------------------------------
@@ -538,8 +629,8 @@ static int check_fail(struct check_walk *w, const struct vma *vma, const char *f
     return -EINVAL;
 }
 
-/* The node on its own, visited in address order: its range and its gap. */
-static int check_range(struct check_walk *w, const struct vma *vma, vaddr_t *gap)
+/* The node on its own, visited in address order: its range and its gap_before. */
+static int check_range(struct check_walk *w, const struct vma *vma)
 {
     if (vma->start >= vma->end)
         return check_fail(w, vma, "start >= end");
@@ -548,13 +639,15 @@ static int check_range(struct check_walk *w, const struct vma *vma, vaddr_t *gap
     if (w->prev && w->prev->end > vma->start)
         return check_fail(w, vma, "overlaps or is below the previous VMA [%#lx, %#lx)",
                           w->prev->start, w->prev->end);
-    *gap = gap_size(w->prev ? w->prev->end : w->tree->lowest, vma->start);
+    vaddr_t gap = gap_between(w->tree, w->prev, vma);
+    if (vma->gap_before != gap)
+        return check_fail(w, vma, "gap_before %#lx, should be %#lx", vma->gap_before, gap);
     w->prev = vma;
     return 0;
 }
 
 /* What the node stores about its subtree, once both children are checked. */
-static int check_summary(struct check_walk *w, const struct vma *vma, vaddr_t gap)
+static int check_summary(struct check_walk *w, const struct vma *vma)
 {
     int height = 1 + MAX(height_of(vma->left), height_of(vma->right));
     if (vma->height != height)
@@ -562,7 +655,8 @@ static int check_summary(struct check_walk *w, const struct vma *vma, vaddr_t ga
     int balance = balance_of(vma);
     if (balance < -1 || balance > 1)
         return check_fail(w, vma, "unbalanced: left height - right height = %d", balance);
-    vaddr_t max_gap = MAX(gap, MAX(subtree_gap_of(vma->left), subtree_gap_of(vma->right)));
+    vaddr_t max_gap = MAX(vma->gap_before,
+                          MAX(subtree_gap_of(vma->left), subtree_gap_of(vma->right)));
     if (vma->subtree_gap != max_gap)
         return check_fail(w, vma, "subtree_gap %#lx, should be %#lx", vma->subtree_gap,
                           max_gap);
@@ -579,15 +673,24 @@ static int check_subtree(struct check_walk *w, const struct vma *vma, const stru
         return check_fail(w, vma, "parent link is wrong");
     if (depth > CHECK_MAX_DEPTH || ++w->visited > w->tree->count)
         return check_fail(w, vma, "more nodes (or levels) than the tree can hold");
-    vaddr_t gap = 0;
     int err = check_subtree(w, vma->left, vma, depth + 1);
     if (!err)
-        err = check_range(w, vma, &gap);
+        err = check_range(w, vma);
     if (!err)
         err = check_subtree(w, vma->right, vma, depth + 1);
     if (!err)
-        err = check_summary(w, vma, gap);
+        err = check_summary(w, vma);
     return err;
+}
+
+/* After the walk: w->prev is the highest VMA, which tree->last must point at. */
+static int check_last(struct check_walk *w)
+{
+    if (w->tree->last == w->prev)
+        return 0;
+    if (!w->prev)
+        return check_fail(w, NULL, "tree->last is set, but the tree is empty");
+    return check_fail(w, w->prev, "is the highest VMA, but tree->last points elsewhere");
 }
 
 int vma_tree_check(const struct vma_tree *tree, char *why, size_t why_size)
@@ -603,5 +706,5 @@ int vma_tree_check(const struct vma_tree *tree, char *why, size_t why_size)
     if (w.visited != tree->count)
         return check_fail(&w, NULL, "count %zu, but the tree holds %zu VMAs", tree->count,
                           w.visited);
-    return 0;
+    return check_last(&w);
 }

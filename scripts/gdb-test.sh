@@ -4,6 +4,7 @@
 # Starts QEMU paused with the test ISO, runs gdb in batch mode with the same
 # setup as `make gdb`, breaks at kmain, continues, and checks that the stop
 # and `bt` both name kmain and that `next` steps in 64-bit code.
+# (scripts/gdb-helpers-test.sh checks the `mica` Python helpers.)
 set -euo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,7 +16,7 @@ qemu-system-x86_64 -m 64M -no-reboot -display none -serial "file:$build/test-log
     -monitor none -cdrom "$iso" -S -gdb "tcp:127.0.0.1:$port" &
 qemu=$!
 trap 'kill $qemu 2>/dev/null || true' EXIT
-out=$(timeout 120 gdb -q -nx -batch -ex "set \$mica_port = $port" -x "$root/scripts/gdb/mica.gdb" \
+out=$(MICA_ROOT=$root timeout 120 gdb -q -nx -batch -ex "set \$mica_port = $port" -x "$root/scripts/gdb/mica.gdb" \
     -ex 'break kmain' -ex 'continue' -ex 'bt' -ex 'next' -ex 'info registers rip' \
     "$build/mica.elf" 2>&1)
 echo "$out" > "$build/test-logs/gdb-session.log"

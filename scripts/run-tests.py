@@ -232,8 +232,11 @@ def run_boot(build, boot):
 
 
 # The differential tests: tests/diff/NAME.c, built into BUILD/diff/NAME (tests/diff/diff.mk).
+# tests/diff/mmap.c is built too, but not run here yet: it still finds differences from
+# Linux (the mmap issue lists them); run it by hand with --diff-extra mmap.
 DIFF_TESTS = ["hello", "hello_pie", "malloc_heavy", "files", "pipes", "procs", "exec_errors",
-              "efault"]
+              "efault", "faults"]
+EXTRA_DIFF_TESTS = []  # --diff-extra NAME adds one
 DIFF_TIMEOUT = 60  # seconds, for each side
 DIFF_JOBS = 2
 DIFF_MAX_LINES = 30  # of a mismatch's unified diff
@@ -308,7 +311,7 @@ def run_diff_test(build, name):
 
 
 def run_diff_tests(build, results, only):
-    names = [n for n in DIFF_TESTS if not only or only in "diff/" + n]
+    names = [n for n in DIFF_TESTS + EXTRA_DIFF_TESTS if not only or only in "diff/" + n]
     with concurrent.futures.ThreadPoolExecutor(max_workers=DIFF_JOBS) as pool:
         for name, header, failure in pool.map(lambda n: run_diff_test(build, n), names):
             if header:
@@ -328,6 +331,19 @@ def run_gdb_test(build, results, only):
         results.ok("gdb/break-kmain-bt")
     else:
         results.fail("gdb/break-kmain-bt", tail(proc.stdout + proc.stderr, 30))
+    # the mica helpers (scripts/gdb/mica.py), checked against the kernel's own view
+    proc = subprocess.run([os.path.join(ROOT, "scripts", "gdb-helpers-test.sh"), build],
+                          capture_output=True, text=True, timeout=300)
+    out = proc.stdout + proc.stderr
+    found = False
+    for m in re.finditer(r"^(ok|FAIL) (gdb-helpers/[\w.-]+)(?:: (.*))?$", out, re.M):
+        found = True
+        if m.group(1) == "ok":
+            results.ok(m.group(2))
+        else:
+            results.fail(m.group(2), m.group(3) or "")
+    if not found or proc.returncode != 0 and "FAIL" not in out:
+        results.fail("gdb-helpers", f"exit {proc.returncode}\n{tail(out, 30)}")
 
 
 def main():
@@ -335,8 +351,11 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--only", default="")
     ap.add_argument("--jobs", type=int, default=max(1, os.cpu_count() or 1))
+    ap.add_argument("--diff-extra", action="append", default=[],
+                    help="also run this differential test (e.g. mmap)")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
+    EXTRA_DIFF_TESTS.extend(args.diff_extra)
     results = Results()
 
     run_host_tests(build, results, args.only)

@@ -326,7 +326,7 @@ static bool pte_prot_round_trip(void)
     pte_t *pml4 = pt_create();
     CHECK(pml4, "pt_create returned NULL");
     /* Every combination of READ/WRITE/EXEC; READ is implied and USER always added. */
-    for (unsigned bits = 0; bits < 8; bits++) {
+    for (unsigned bits = 1; bits < 8; bits++) {
         enum pt_prot prot = (bits & 1 ? PT_READ : 0) | (bits & 2 ? PT_WRITE : 0) |
                             (bits & 4 ? PT_EXEC : 0);
         vaddr_t va = 0x400000 + bits * PAGE_SIZE;
@@ -349,6 +349,11 @@ static bool pte_prot_round_trip(void)
         CHECK(!pte_accessed(pte) && !pte_dirty(pte), "a new entry is accessed/dirty");
     }
     CHECK(pte_prot(0) == 0 && !pte_present(0), "an empty entry has prot %#x", pte_prot(0));
+    /* No access at all (PROT_NONE): mapped, holding its frame, but the CPU must fault. */
+    pte_t none = pte_make(0x5000, PT_USER, PT_LEVEL_PTE);
+    CHECK(pte_present(none) && !(none & X86_PTE_PRESENT) && pte_addr(none) == 0x5000,
+          "a PROT_NONE entry is %#lx", none);
+    CHECK(pte_prot(none) == PT_USER, "a PROT_NONE entry has prot %#x", pte_prot(none));
     CHECK(pte_prot(pte_make(0x5000, PT_READ | PT_WRITE, PT_LEVEL_PTE) & ~X86_PTE_PRESENT) == 0,
           "a non-present entry has a prot");
     CHECK(pte_accessed(X86_PTE_ACCESSED) && pte_dirty(X86_PTE_DIRTY) &&

@@ -558,6 +558,10 @@ static bool tree_check_reports_damage(void)
     CHECK_TREE();
     struct vma *root = tree.root, *inner = root->left, *leaf = vma_first(&tree);
     CHECK_DAMAGE_FOUND(inner->subtree_gap, inner->subtree_gap + PAGE_SIZE, "subtree_gap");
+    CHECK_DAMAGE_FOUND(inner->gap_before, inner->gap_before + PAGE_SIZE, "gap_before");
+    CHECK_DAMAGE_FOUND(tree.last->gap_before, 0, "gap_before");
+    CHECK_DAMAGE_FOUND(tree.last, vma_prev(tree.last), "tree->last");
+    CHECK_DAMAGE_FOUND(tree.last, NULL, "tree->last");
     CHECK_DAMAGE_FOUND(inner->height, inner->height + 1, "height");
     CHECK_DAMAGE_FOUND(leaf->end, leaf->end + P(100), "overlaps");
     CHECK_DAMAGE_FOUND(leaf->end, leaf->start, "start >= end");
@@ -572,17 +576,21 @@ static bool tree_check_reports_damage(void)
 /* A chain a -> b -> c, correct in every way but balance, built by hand. */
 static bool tree_check_reports_imbalance(void)
 {
-    struct vma a = { .start = P(1), .end = P(2), .height = 3, .subtree_gap = P(1) };
-    struct vma b = { .start = P(3), .end = P(4), .height = 2, .subtree_gap = P(1) };
-    struct vma c = { .start = P(5), .end = P(6), .height = 1, .subtree_gap = P(1) };
+    struct vma a = { .start = P(1), .end = P(2), .height = 3, .gap_before = P(1),
+                     .subtree_gap = P(1) };
+    struct vma b = { .start = P(3), .end = P(4), .height = 2, .gap_before = P(1),
+                     .subtree_gap = P(1) };
+    struct vma c = { .start = P(5), .end = P(6), .height = 1, .gap_before = P(1),
+                     .subtree_gap = P(1) };
     a.right = &b, b.parent = &a, b.right = &c, c.parent = &b;
-    struct vma_tree chain = { .root = &a, .count = 3, .lowest = 0, .highest = P(10) };
+    struct vma_tree chain = { .root = &a, .last = &c, .count = 3, .lowest = 0,
+                              .highest = P(10) };
     char reason[256];
     CHECK(vma_tree_check(&chain, reason, sizeof(reason)) != 0 && strstr(reason, "unbalanced"),
           "an unbalanced chain was not reported");
     CHECK(strstr(reason, "[0x1000, 0x2000)"), "reason names the wrong VMA: %s", reason);
     c.parent = NULL, b.right = NULL, b.height = 1, a.height = 2; /* now a valid a -> b */
-    chain.count = 2;
+    chain.count = 2, chain.last = &b;
     CHECK(vma_tree_check(&chain, reason, sizeof(reason)) == 0, "valid tree: %s", reason);
     return true;
 }

@@ -19,6 +19,8 @@
 #                    kill                                                 (0755)
 #   /bin/tests/*     the test programs run by "init test all"             (0755)
 #   /bin/bench/*     the benchmarks run by "init bench" (make bench)      (0755)
+#   /bin/demo/*      small programs that show virtual memory at work
+#                    (user/demo, docs/demos.md)                            (0755)
 #   /etc/            0755, empty: the place for mica-run
 #   /tmp/            1777
 # The copies in the image have no debug info (--strip-debug; symbols stay);
@@ -32,12 +34,13 @@
 # inside the directory); it is rebuilt once more when the variable goes back
 # to empty, so a plain build never carries a script's leftovers.
 
-USER_PROGS := init sh echo cat ls ps true false mkdir rm sleep kill
+USER_PROGS := init sh echo cat ls ps true false mkdir rm sleep kill pmap free vmstat top pagemap strace
 USER_BENCHES := syscall faults mmap
+USER_DEMOS := addresses bigfile mappings cow malloc
 USER_TESTS := hello args_env malloc_stress fork_wait pipe_basic files_basic \
 	exec_errors efault \
 	fault_demand_zero fault_fork_cow fault_fork_big fault_cow_edges fault_sigsegv \
-	fault_stack fault_oom fault_fail_nth
+	fault_stack fault_oom fault_fail_nth fork_bomb
 
 USER_LIB_SRCS := \
 	user/lib/start.c \
@@ -77,7 +80,9 @@ USER_LIBC := $(O)/user/libc.a
 USER_BIN := $(USER_PROGS:%=$(O)/user/bin/%)
 USER_TEST_BIN := $(USER_TESTS:%=$(O)/user/bin/tests/%)
 USER_BENCH_BIN := $(USER_BENCHES:%=$(O)/user/bin/bench/%)
-USER_C_OBJS := $(USER_LIB_OBJS) $(USER_BIN:=.o) $(USER_TEST_BIN:=.o) $(USER_BENCH_BIN:=.o)
+USER_DEMO_BIN := $(USER_DEMOS:%=$(O)/user/demo/%)
+USER_C_OBJS := $(USER_LIB_OBJS) $(USER_BIN:=.o) $(USER_TEST_BIN:=.o) $(USER_BENCH_BIN:=.o) \
+	$(USER_DEMO_BIN:=.o)
 
 # Static pattern rules: they take precedence over the kernel's $(O)/%.o rule.
 $(USER_C_OBJS): $(O)/user/%.o: user/%.c
@@ -98,7 +103,7 @@ $(USER_LIBC): $(USER_LIB_OBJS) $(USER_SHARED_OBJS)
 	$(USER_AR) rcs $@ $^
 
 # crt0.o first: _start is the entry point and pulls in the rest.
-$(USER_BIN) $(USER_TEST_BIN) $(USER_BENCH_BIN): %: %.o $(USER_CRT0) $(USER_LIBC)
+$(USER_BIN) $(USER_TEST_BIN) $(USER_BENCH_BIN) $(USER_DEMO_BIN): %: %.o $(USER_CRT0) $(USER_LIBC)
 	$(CC) $(USER_LDFLAGS) -o $@ $(USER_CRT0) $< $(USER_LIBC) -lgcc
 
 # ---------------------------------------------------------------------------
@@ -113,21 +118,24 @@ $(O)/initramfs-extra.txt: FORCE
 	@mkdir -p $(O)
 	@echo "$(INITRAMFS_EXTRA_DIR)" | cmp -s - $@ || echo "$(INITRAMFS_EXTRA_DIR)" > $@
 
-$(INITRAMFS): $(USER_BIN) $(USER_TEST_BIN) $(USER_BENCH_BIN) user/user.mk $(O)/initramfs-extra.txt \
+$(INITRAMFS): $(USER_BIN) $(USER_TEST_BIN) $(USER_BENCH_BIN) $(USER_DEMO_BIN) user/user.mk $(O)/initramfs-extra.txt \
 		$(if $(INITRAMFS_EXTRA_DIR),FORCE)
 	rm -rf $(USER_STAGE)
-	mkdir -p $(USER_STAGE)/bin/tests $(USER_STAGE)/bin/bench $(USER_STAGE)/etc $(USER_STAGE)/tmp
+	mkdir -p $(USER_STAGE)/bin/tests $(USER_STAGE)/bin/bench $(USER_STAGE)/bin/demo $(USER_STAGE)/etc $(USER_STAGE)/tmp
 	cp $(O)/user/bin/init $(USER_STAGE)/init
 	cp $(filter-out %/init,$(USER_BIN)) $(USER_STAGE)/bin/
 	cp $(USER_TEST_BIN) $(USER_STAGE)/bin/tests/
 	cp $(USER_BENCH_BIN) $(USER_STAGE)/bin/bench/
+	cp $(USER_DEMO_BIN) $(USER_STAGE)/bin/demo/
 	$(if $(INITRAMFS_EXTRA_DIR),cp -R $(INITRAMFS_EXTRA_DIR)/. $(USER_STAGE)/)
 	chmod 0755 $(USER_STAGE) $(USER_STAGE)/bin $(USER_STAGE)/bin/tests $(USER_STAGE)/etc \
-		$(USER_STAGE)/init $(USER_STAGE)/bin/* $(USER_STAGE)/bin/tests/* $(USER_STAGE)/bin/bench/*
+		$(USER_STAGE)/init $(USER_STAGE)/bin/* $(USER_STAGE)/bin/tests/* $(USER_STAGE)/bin/bench/* \
+		$(USER_STAGE)/bin/demo/*
 	chmod 1777 $(USER_STAGE)/tmp
 	$(USER_STRIP) --strip-debug $(USER_STAGE)/init $(addprefix $(USER_STAGE)/bin/,$(filter-out init,$(USER_PROGS))) \
 		$(addprefix $(USER_STAGE)/bin/tests/,$(USER_TESTS)) \
-		$(addprefix $(USER_STAGE)/bin/bench/,$(USER_BENCHES))
+		$(addprefix $(USER_STAGE)/bin/bench/,$(USER_BENCHES)) \
+		$(addprefix $(USER_STAGE)/bin/demo/,$(USER_DEMOS))
 	find $(USER_STAGE) -exec touch -h -d @0 {} +
 	cd $(USER_STAGE) && find . | LC_ALL=C sort | \
 		cpio -o -H newc -R 0:0 --reproducible --quiet > $(abspath $@)

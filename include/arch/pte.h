@@ -17,6 +17,12 @@
 #define X86_PTE_HUGE (1ul << 7) /* in a PD or PDPT entry: maps 2 MiB or 1 GiB */
 #define X86_PTE_GLOBAL (1ul << 8)
 #define X86_PTE_NO_EXEC (1ul << 63)
+/*
+ * Software bit (the CPU ignores bits 9-11): a page that is mapped but may
+ * not be touched at all (PROT_NONE). PRESENT is clear, so every access
+ * faults, but the entry still holds the frame, as Linux's PROTNONE does.
+ */
+#define X86_PTE_PROTNONE (1ul << 9)
 #define X86_PTE_ADDR_MASK 0x000ffffffffff000ul
 
 #endif

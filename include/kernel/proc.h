@@ -84,6 +84,7 @@ struct proc {
     struct sig_state sig;
     vaddr_t clear_child_tid;         /* set_tid_address */
     struct rlimit_pair rlimits[RLIMIT_NLIMITS]; /* include/uapi/resource.h */
+    struct { int root_pid, fd; } trace; /* strace (include/kernel/strace.h): traced if root_pid != 0 */
 
     uint64_t start_ticks;
     uint64_t user_ticks, system_ticks;
@@ -100,6 +101,8 @@ struct proc *proc_find(int pid);
 void proc_for_each(void (*fn)(struct proc *p, void *arg), void *arg);
 /* How many processes exist (zombies included). */
 int proc_count(void);
+/* Processes created since boot (fork, clone and the first), for /proc/stat. */
+uint64_t proc_created(void);
 
 /* Starts /init (or the given path) as pid 1; returns only if that fails. */
 int proc_start_init(const char *path, const char *const argv[]);

@@ -26,6 +26,16 @@ void schedule(void);
 int sleep_on(const void *channel);
 /* Makes every process sleeping on channel RUNNABLE. */
 void wakeup(const void *channel);
+/* Switches from one process (or the idle loop) to another since boot (/proc/stat ctxt). */
+uint64_t sched_context_switches(void);
+/*
+ * Called by the timer every tick: every 5 seconds, folds the number of
+ * runnable processes into the 1, 5 and 15 minute load averages.
+ */
+void sched_tick(void);
+/* The load averages in Linux's fixed point (FSHIFT 11 bits of fraction: 2048 = 1.0). */
+void sched_loadavg(unsigned long avg[3]);
+
 /* The idle loop that runs when nothing else can: enables interrupts and halts. */
 __noreturn void sched_idle(void);
 

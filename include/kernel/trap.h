@@ -31,6 +31,8 @@ typedef void (*irq_handler_fn)(struct trapframe *tf);
 void idt_init(void);
 /* Routes IRQ irq (0-15) to handler and unmasks it at the PIC. */
 void irq_register(int irq, irq_handler_fn handler);
+/* Interrupts taken from IRQ line irq (0-15) since boot, spurious ones excluded (/proc/stat). */
+uint64_t irq_count(int irq);
 /* Called by trap_entry.asm for every trap. */
 void trap_dispatch(struct trapframe *tf);
 /* The exception's name ("page fault"), or "interrupt" beyond 31. */

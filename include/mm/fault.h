@@ -35,6 +35,15 @@ struct fault fault_from_trapframe(const struct trapframe *tf, vaddr_t cr2);
 /* Resolves f in mm (which may be NULL: no user address space). */
 enum fault_result mm_fault(struct mm *mm, const struct fault *f);
 
+/* Page faults of every address space since boot, for /proc/vmstat. */
+struct fault_totals {
+    uint64_t kinds[FAULT_KINDS]; /* by how they were resolved, as mm->counters.faults */
+    uint64_t minor, major;
+};
+
+/* Copies the counts since boot into *out. */
+void fault_get_totals(struct fault_totals *out);
+
 /* Allocates the zero frame; called once by mm_init(). */
 void fault_init(void);
 /* The shared, always-zero frame that reads of untouched anonymous memory map. */

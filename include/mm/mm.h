@@ -42,6 +42,7 @@ struct mm {
     uint64_t stack_limit; /* how far the stack may grow down from stack_top (RLIMIT_STACK) */
     vaddr_t mmap_base;    /* mmap allocates top-down below this */
     uint64_t total_vm_pages, peak_vm_pages;
+    uint64_t peak_rss_pages; /* the most resident pages after any fault (VmHWM) */
     struct mm_counters counters;
 };
 

@@ -5,15 +5,17 @@
  * page-aligned, with one set of permissions and one backing (anonymous, or
  * a memory object at an offset). An address space's VMAs are kept in a
  * struct vma_tree: a balanced binary search tree (AVL) keyed by start, with
- * parent links for in-order iteration and, in every node, the largest free
- * gap found anywhere in its subtree, so that a free range of a given size is
- * found in O(log n).
+ * parent links for in-order iteration and, in every node, its own free gap
+ * and the largest free gap found anywhere in its subtree, so that a free
+ * range of a given size is found in O(log n).
  *
  * Invariants (vma_tree_check() verifies them all):
  *   - VMAs are sorted by address, non-overlapping, each start < end, page-aligned;
  *   - every node's height differs from its sibling's by at most 1 (AVL);
- *   - node->subtree_gap == max over the subtree of (vma->start - end of the
- *     previous VMA in the whole tree, or tree->lowest for the first VMA);
+ *   - node->gap_before == vma->start - the end of the previous VMA in the
+ *     whole tree (tree->lowest for the first VMA), or 0 if that is negative;
+ *   - node->subtree_gap == max of gap_before over the node's subtree;
+ *   - tree->last is the highest VMA (NULL when the tree is empty);
  *   - tree->count == number of nodes <= VMA_MAX_COUNT.
  * The tree does not lock: the owning struct mm does.
  */
@@ -56,11 +58,13 @@ struct vma {
     /* tree links, owned by mm/vma.c */
     struct vma *left, *right, *parent;
     int height;               /* leaf = 1 */
-    vaddr_t subtree_gap;      /* largest gap before any VMA in this subtree */
+    vaddr_t gap_before;       /* free bytes between the VMA below (or tree->lowest) and start */
+    vaddr_t subtree_gap;      /* largest gap_before in this subtree */
 };
 
 struct vma_tree {
     struct vma *root;
+    struct vma *last; /* the highest VMA (NULL: none), kept so vma_last() is O(1) */
     size_t count;
     vaddr_t lowest;  /* the gap before the first VMA is measured from here */
     vaddr_t highest; /* ... and the gap after the last one up to here */
@@ -90,7 +94,10 @@ int vma_insert(struct vma_tree *tree, struct vma *vma);
 /* Unlinks vma from the tree (does not free it). */
 void vma_remove(struct vma_tree *tree, struct vma *vma);
 
-/* In-order iteration: the lowest VMA, and the one after / before vma (NULL at the end). */
+/*
+ * In-order iteration: the lowest VMA (O(log n)), the highest (O(1)), and
+ * the one after / before vma (NULL at the end).
+ */
 struct vma *vma_first(const struct vma_tree *tree);
 struct vma *vma_last(const struct vma_tree *tree);
 struct vma *vma_next(const struct vma *vma);

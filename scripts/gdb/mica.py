@@ -189,6 +189,11 @@ def page_flag_table():
     return PG_FALLBACK
 
 
+def pg(name):
+    """The value of PG_<name> (enum page_flag), from the kernel's debug information."""
+    return dict(page_flag_table())[name]
+
+
 def page_flags_str(flags):
     names = [n for n, v in page_flag_table() if flags & v]
     return "|".join(names) if names else "none"
@@ -360,8 +365,8 @@ def pte_flags_str(entry, level):
 def pml4_of(p):
     """Physical address of a process's PML4 (mm->pml4 is a direct-map pointer)."""
     mm = p["mm"]
-    if u64(mm) == 0:
-        raise MicaError(f"mica: {proc_label(p)} has no address space (mm is NULL)")
+    if u64(mm) == 0 or u64(mm["pml4"]) == 0:
+        raise MicaError(f"mica: {proc_label(p)} has no address space (mm or mm->pml4 is NULL)")
     return u64(mm["pml4"]) - DIRECT_MAP_BASE
 
 
@@ -374,7 +379,10 @@ def space_arg(arg):
     if arg == "cr3":
         return cr3_pa(), None, "the table in CR3"
     if arg == "kernel":
-        return u64(kval("kernel_pml4")) - DIRECT_MAP_BASE, None, "kernel_pml4"
+        k = u64(kval("kernel_pml4"))
+        if k == 0:
+            raise MicaError("mica: kernel_pml4 is not set up yet (mm_init has not run); try cr3")
+        return k - DIRECT_MAP_BASE, None, "kernel_pml4"
     if arg is None and current_proc() is None:
         return cr3_pa(), None, "the table in CR3 (no process yet)"
     p = proc_arg(arg)
@@ -445,6 +453,8 @@ def frame_table_size():
 
 def page_of_pfn(pfn):
     size = frame_table_size()
+    if size == 0:
+        raise MicaError("mica: frame_table is not set up yet (mm_init has not run)")
     if pfn >= size:
         raise MicaError(f"mica: pfn {pfn:#x} is beyond frame_table ({size:#x} entries)")
     return (kval("frame_table") + pfn).dereference()
@@ -459,9 +469,9 @@ def pfn_of_page(page_value):
 def page_summary(page):
     flags = int(page["flags"])
     s = f"refcount {int(page['refcount'])}, flags {flags:#x} {page_flags_str(flags)}, order {int(page['order'])}"
-    if flags & 32:  # PG_SLAB
+    if flags & pg("SLAB"):
         s += f", slab class {int(page['slab_class'])}, {int(page['slab_inuse'])} objects in use"
-    elif flags & 4 and int(page["private_data"]) != 0:
+    elif flags & pg("ALLOCATED") and int(page["private_data"]) != 0:
         s += f", private_data {int(page['private_data'])}"
     return s
 
@@ -475,7 +485,8 @@ def block_head(pfn):
             continue
         page = page_of_pfn(head)
         flags = int(page["flags"])
-        if flags & (2 | 4 | 16) and head + (1 << int(page["order"])) > pfn:  # FREE|ALLOCATED|CACHED
+        if flags & (pg("FREE") | pg("ALLOCATED") | pg("CACHED")) and \
+                head + (1 << int(page["order"])) > pfn:
             return head, page
     return None
 
@@ -490,20 +501,20 @@ def zero_frame_pfn():
 
 def parse_frame_arg(arg):
     """PA|PFN (or a struct page *) -> pfn. A number below frame_table_size is a PFN."""
-    args = gdb.string_to_argv(arg)
-    force = None
-    if args and args[0] in ("-pfn", "-pa"):
-        force = args.pop(0)
-    if len(args) != 1:
+    expr, force = arg.strip(), None
+    m = re.match(r"(-pfn|-pa)(\s+|$)(.*)", expr)
+    if m:
+        force, expr = m.group(1), m.group(3).strip()
+    if not expr:
         raise MicaError("usage: mica frame [-pfn|-pa] PA|PFN   (or a struct page * expression)")
-    v = gdb.parse_and_eval(args[0])
+    v = gdb.parse_and_eval(expr)
     t = v.type.strip_typedefs()
     if t.code == gdb.TYPE_CODE_PTR and t.target().strip_typedefs().tag == "page":
-        return pfn_of_page(v.dereference()), "struct page *"
+        return pfn_of_page(v.dereference())
     n = u64(v)
     if force == "-pfn" or (force is None and n < frame_table_size()):
-        return n, "pfn"
-    return n >> PAGE_SHIFT, "pa"
+        return n
+    return n >> PAGE_SHIFT
 
 
 # ---------------------------------------------------------------------------
@@ -581,6 +592,17 @@ gdb expressions: `mica walk $rsp`, `mica pte page_va`, `mica frame shared`."""
         gdb.execute("help mica", from_tty)
 
 
+def paging_hint():
+    """Why kernel memory may be unreadable: before boot.asm turns paging on, it is."""
+    try:
+        if not u64(gdb.parse_and_eval("$cr0")) & (1 << 31):
+            return (" (paging is off: the CPU is still in the BIOS, GRUB or boot.asm, and the"
+                    " kernel's variables are not mapped yet; `break kmain`, `continue` first)")
+    except gdb.error:
+        pass
+    return ""
+
+
 class MicaCommand(gdb.Command):
     """Base of the mica subcommands: turns gdb's errors into one clean line."""
 
@@ -589,11 +611,31 @@ class MicaCommand(gdb.Command):
             self.run(arg, from_tty)
         except gdb.GdbError:
             raise
-        except (gdb.MemoryError, gdb.error) as e:
+        except gdb.MemoryError as e:
+            raise gdb.GdbError(f"mica: {e}" + paging_hint())
+        except gdb.error as e:
             raise gdb.GdbError(f"mica: {e}")
 
     def run(self, arg, from_tty):
         raise NotImplementedError
+
+
+def expr_and_pid(arg, usage):
+    """'EXPR [PID]' -> (value of EXPR, PID word or None). EXPR may contain spaces:
+    the whole argument is tried as one expression first."""
+    arg = arg.strip()
+    if not arg:
+        raise MicaError("usage: " + usage)
+    try:
+        return u64(gdb.parse_and_eval(arg)), None
+    except gdb.error as whole:
+        head, sep, last = arg.rpartition(" ")
+        if not sep:
+            raise MicaError(f"mica: {whole}")
+        try:
+            return u64(gdb.parse_and_eval(head)), last
+        except gdb.error:
+            raise MicaError(f"mica: {whole}")
 
 
 def split_args(arg, min_n, max_n, usage):
@@ -637,7 +679,7 @@ Walks the AVL tree mm->vmas in order (left, node, right)."""
         super().__init__("mica vmas", gdb.COMMAND_USER)
 
     def run(self, arg, from_tty):
-        (pid,) = split_args(arg, 0, 1, "mica vmas [PID]")
+        pid = arg.strip() or None
         p = proc_arg(pid)
         mm = p["mm"]
         if u64(mm) == 0:
@@ -663,8 +705,7 @@ kernel_pml4. Tables are read through the direct map."""
         super().__init__("mica walk", gdb.COMMAND_USER)
 
     def run(self, arg, from_tty):
-        va_s, pid = split_args(arg, 1, 2, "mica walk VA [PID|cr3|kernel]")
-        va = u64(gdb.parse_and_eval(va_s))
+        va, pid = expr_and_pid(arg, "mica walk VA [PID|cr3|kernel]")
         pml4, _, label = space_arg(pid)
         gdb.write(f"walk {va:#x} in {label}: pml4 at pa {pml4:#x}"
                   + (" (active in CR3)" if pml4 == cr3_pa() else "") + "\n")
@@ -698,8 +739,7 @@ present, not writable, in a writable private VMA, and refcount > 1."""
         super().__init__("mica pte", gdb.COMMAND_USER)
 
     def run(self, arg, from_tty):
-        va_s, pid = split_args(arg, 1, 2, "mica pte VA [PID]")
-        va = u64(gdb.parse_and_eval(va_s))
+        va, pid = expr_and_pid(arg, "mica pte VA [PID|cr3|kernel]")
         pml4, p, label = space_arg(pid)
         if not canonical(va):
             raise MicaError(f"mica: {va:#x} is not canonical")
@@ -769,16 +809,15 @@ half) for entries that map it, and names page tables and kernel stacks."""
         super().__init__("mica frame", gdb.COMMAND_USER)
 
     def run(self, arg, from_tty):
-        pfn, how = parse_frame_arg(arg)
+        pfn = parse_frame_arg(arg)
         page = page_of_pfn(pfn)
         gdb.write(f"frame pa {pfn << PAGE_SHIFT:#x}, pfn {pfn:#x} ({pfn}), struct page at "
                   f"{u64(page.address):#x}\n")
         gdb.write(f"  {page_summary(page)}\n")
-        flags = int(page["flags"])
         head = block_head(pfn)
         if head and head[0] != pfn:
             hp = head[1]
-            gdb.write(f"  part of the {'free' if int(hp['flags']) & 2 else 'allocated'} order-"
+            gdb.write(f"  part of the {'free' if int(hp['flags']) & pg('FREE') else 'allocated'} order-"
                       f"{int(hp['order'])} block headed by pfn {head[0]:#x}\n")
         if zero_frame_pfn() == pfn:
             gdb.write("  this is the shared zero frame (mm/fault.c)\n")
@@ -815,10 +854,13 @@ half) for entries that map it, and names page tables and kernel stacks."""
         if found == 0:
             gdb.write("  no process maps it, and it is no page table or kernel stack\n")
         if mappers:
-            gdb.write(f"  {mappers} PTE(s) map it; refcount {int(page['refcount'])}"
-                      + ("" if mappers == int(page["refcount"]) else
-                         " (the rest are kernel references: vm objects, the zero frame...)")
-                      + "\n")
+            refcount = int(page["refcount"])
+            note = ""
+            if mappers < refcount:
+                note = f" ({refcount - mappers} more held by the kernel, e.g. by a memory object)"
+            elif mappers > refcount:
+                note = " (more PTEs than references: the refcount is wrong!)"
+            gdb.write(f"  {mappers} PTE(s) map it; refcount {refcount}{note}\n")
 
 
 class MicaBuddy(MicaCommand):
@@ -873,7 +915,7 @@ Page-fault error codes are decoded bit by bit (P W U RSVD I), with CR2."""
         super().__init__("mica trapframe", gdb.COMMAND_USER)
 
     def run(self, arg, from_tty):
-        (addr_s,) = split_args(arg, 0, 1, "mica trapframe [ADDR]")
+        addr_s = arg.strip() or None
         if addr_s is None:
             p = current_proc()
             if p is None:
@@ -1012,7 +1054,8 @@ are loaded (mica prog). Example: mica break fork_wait fault_zero_fill"""
             bp = ProcBreakpoint(spec, pid=int(who))
         else:
             bp = ProcBreakpoint(spec, procname=who)
-        gdb.write(f"mica: breakpoint {bp.number} at {spec} stops only in {'pid ' if who.isdigit() else ''}{who}\n")
+        what = f"pid {who}" if who.isdigit() else f"processes named {bp.procname}"
+        gdb.write(f"mica: breakpoint {bp.number} at {spec} stops only in {what}\n")
 
 
 class MicaRet(MicaCommand):
@@ -1139,6 +1182,17 @@ mica_lookup.enabled = True
 # pc is the return address of one of those calls, rsp points at the trap
 # frame, and the caller's registers are in it. gdb cannot know that (the
 # assembly has no CFI, and trap_common leaves the interrupted rbp in rbp).
+# Inside syscall_entry, before the frame is complete (stepping in from a
+# `syscall` instruction), the user's registers are still in the CPU: rip in
+# rcx, rsp in rsp and then in cpu0.user_rsp.
+
+TF_NAMES = ["r15", "r14", "r13", "r12", "r11", "r10", "r9", "r8", "rbp", "rdi", "rsi",
+            "rdx", "rcx", "rbx", "rax", "vector", "error_code", "rip", "cs", "rflags",
+            "rsp", "ss"]
+TF_SIZE = 22 * 8
+GPRS = ["rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "r8", "r9", "r10", "r11",
+        "r12", "r13", "r14", "r15"]
+
 
 class TrapFrameId:
     """What create_unwind_info wants: sp and pc as gdb.Values."""
@@ -1149,28 +1203,75 @@ class TrapFrameId:
         self.pc = gdb.Value(pc).cast(u64t)
 
 
-_dispatch_addrs = None
+_entry_info = None
 
 
-def _dispatch_targets():
-    global _dispatch_addrs
-    if _dispatch_addrs is None:
-        found = set()
-        for name in ("syscall_dispatch", "trap_dispatch"):
-            sym = gdb.lookup_global_symbol(name)
-            if sym is not None:
-                found.add(u64(sym.value().address))
-        _dispatch_addrs = found
-    return _dispatch_addrs
+def _symbol_addr(name):
+    try:
+        return u64(gdb.parse_and_eval(f"(unsigned long)&{name}"))
+    except gdb.error:
+        return None
 
 
-def _forget_dispatch(_event=None):
-    global _dispatch_addrs
-    _dispatch_addrs = None
+def _compute_entry_info():
+    """Addresses the unwinder needs, found once (outside of any unwinding)."""
+    info = {"dispatch": set(), "entry": None}
+    for name in ("syscall_dispatch", "trap_dispatch"):
+        a = _symbol_addr(name)
+        if a is not None:
+            info["dispatch"].add(a)
+    start, cpu0 = _symbol_addr("syscall_entry"), _symbol_addr("cpu0")
+    dispatch = _symbol_addr("syscall_dispatch")
+    if start is None or cpu0 is None or dispatch is None:
+        return info
+    try:
+        code = read_mem(start, 160)
+    except gdb.GdbError:
+        return info
+    # mov rsp, gs:[CPU_KERNEL_RSP]  /  cld; xor ebp,ebp; mov rdi,rsp; call syscall_dispatch
+    on_kstack = code.find(bytes.fromhex("65488b2425"))
+    tail = code.find(bytes.fromhex("fc31ed4889e7e8"))
+    if on_kstack < 0 or tail < 0:
+        return info
+    call = tail + 6
+    ret = start + call + 5
+    if (ret + struct.unpack("<i", code[call + 1:call + 5])[0]) & MASK64 != dispatch:
+        return info
+    info["entry"] = {"start": start, "kstack": start + on_kstack + 9, "tf_done": start + tail,
+                     "ret": ret, "kernel_rsp": cpu0, "user_rsp": cpu0 + 8}  # struct cpu's first two fields
+    return info
 
 
-TF_UNWIND_REGS = ["rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "r8", "r9", "r10", "r11",
-                  "r12", "r13", "r14", "r15"]
+def _entry():
+    global _entry_info
+    if _entry_info is None:
+        _entry_info = _compute_entry_info()
+    return _entry_info
+
+
+def _forget_entry(_event=None):
+    global _entry_info
+    _entry_info = None
+
+
+def _read_tf(addr):
+    return dict(zip(TF_NAMES, struct.unpack("<22Q", read_mem(addr, TF_SIZE))))
+
+
+def _add_regs(info, regs):
+    u64t = _type("unsigned long")
+    for reg, value in regs.items():
+        if reg in ("eflags", "cs", "ss"):
+            info.add_saved_register(reg, gdb.Value(value & 0xFFFFFFFF).cast(_type("int")))
+        else:
+            info.add_saved_register(reg, gdb.Value(value & MASK64).cast(u64t))
+
+
+def _tf_regs(tf):
+    regs = {r: tf[r] for r in GPRS + ["rip", "rsp"]}
+    regs.update(eflags=tf["rflags"], cs=tf["cs"] & 0xFFFF, ss=tf["ss"] & 0xFFFF)
+    return regs
+
 
 if hasattr(gdb, "unwinder"):
     class TrapFrameUnwinder(gdb.unwinder.Unwinder):
@@ -1179,31 +1280,48 @@ if hasattr(gdb, "unwinder"):
 
         def __call__(self, pending_frame):
             try:
-                pc = u64(pending_frame.read_register("rip"))
-                if pc < 0xFFFF800000000000:
-                    return None
-                code = bytes(gdb.selected_inferior().read_memory(pc - 5, 5))
-                if code[0] != 0xE8:  # call rel32
-                    return None
-                target = (pc + struct.unpack("<i", code[1:])[0]) & MASK64
-                if target not in _dispatch_targets():
-                    return None
-                tf_addr = u64(pending_frame.read_register("rsp"))
-                raw = bytes(gdb.selected_inferior().read_memory(tf_addr, 22 * 8))
+                return self._unwind(pending_frame)
             except Exception:  # noqa: BLE001 - an unwinder must not throw
                 return None
-            names = ["r15", "r14", "r13", "r12", "r11", "r10", "r9", "r8", "rbp", "rdi", "rsi",
-                     "rdx", "rcx", "rbx", "rax", "vector", "error_code", "rip", "cs", "rflags",
-                     "rsp", "ss"]
-            tf = dict(zip(names, struct.unpack("<22Q", raw)))
-            info = pending_frame.create_unwind_info(TrapFrameId(tf_addr + 22 * 8, pc))
-            u64t = _type("unsigned long")
-            for reg in TF_UNWIND_REGS + ["rip", "rsp"]:
-                info.add_saved_register(reg, gdb.Value(tf[reg]).cast(u64t))
-            info.add_saved_register("eflags", gdb.Value(tf["rflags"] & 0xFFFFFFFF).cast(_type("int")))
-            info.add_saved_register("cs", gdb.Value(tf["cs"] & 0xFFFF).cast(_type("int")))
-            info.add_saved_register("ss", gdb.Value(tf["ss"] & 0xFFFF).cast(_type("int")))
-            return info
+
+        def _unwind(self, pending_frame):
+            pc = u64(pending_frame.read_register("rip"))
+            if pc < DIRECT_MAP_BASE:
+                return None
+            info = _entry()
+            entry = info["entry"]
+            rsp = u64(pending_frame.read_register("rsp"))
+            if entry and entry["start"] <= pc <= entry["ret"]:
+                # In syscall_entry: the caller is the user code that ran `syscall`.
+                if pc >= entry["tf_done"]:
+                    tf = _read_tf(rsp)
+                    regs = _tf_regs(tf)
+                else:
+                    regs = {r: u64(pending_frame.read_register(r)) for r in GPRS}
+                    regs["rip"] = regs["rcx"]  # syscall put the return address in rcx
+                    regs["eflags"] = regs["r11"]  # ... and rflags in r11
+                    if pc >= entry["kstack"]:
+                        regs["rsp"] = struct.unpack("<Q", read_mem(entry["user_rsp"], 8))[0]
+                    else:
+                        regs["rsp"] = rsp
+                    regs.update(cs=0x2B, ss=0x23)
+                # One frame id for the whole of syscall_entry, so that stepping through it
+                # stays in one frame: the top of the kernel stack (where the trap frame
+                # ends), which is outer to every kernel frame as gdb requires.
+                top = struct.unpack("<Q", read_mem(entry["kernel_rsp"], 8))[0]
+                unwind = pending_frame.create_unwind_info(TrapFrameId(top, entry["start"]))
+                _add_regs(unwind, regs)
+                return unwind
+            code = read_mem(pc - 5, 5)
+            if code[0] != 0xE8:  # call rel32
+                return None
+            target = (pc + struct.unpack("<i", code[1:])[0]) & MASK64
+            if target not in info["dispatch"]:
+                return None
+            tf = _read_tf(rsp)
+            unwind = pending_frame.create_unwind_info(TrapFrameId(rsp + TF_SIZE, pc))
+            _add_regs(unwind, _tf_regs(tf))
+            return unwind
 
 
 # ---------------------------------------------------------------------------
@@ -1226,7 +1344,7 @@ def register():
     gdb.pretty_printers.append(mica_lookup)
     if hasattr(gdb, "unwinder"):
         gdb.unwinder.register_unwinder(None, TrapFrameUnwinder(), replace=True)
-    gdb.events.new_objfile.connect(_forget_dispatch)
+    gdb.events.new_objfile.connect(_forget_entry)
 
 
 register()

@@ -1,14 +1,16 @@
 /*
- * ps - one line per process, from /proc:
+ * ps - one line per process, from /proc, as procps's
+ * `ps -o pid,ppid,vsz,rss,stat,args` prints it:
  *
- *     PID  PPID STAT COMMAND
- *       1     0 S    /init
+ *       PID  PPID    VSZ   RSS STAT COMMAND
+ *         1     0    176    28 S    /init
  *
  * Every directory of /proc whose name is a number is a process. Its
  * /proc/PID/stat starts "PID (NAME) STATE PPID ..." - NAME may itself hold
  * spaces and parentheses, so the fields after it are found from the last
- * ')'. /proc/PID/cmdline is argv joined by NULs; it is empty for a zombie,
- * which is then shown by its [NAME].
+ * ')'. VSZ is field 23 (vsize, bytes) in KiB, RSS field 24 (pages) in KiB.
+ * /proc/PID/cmdline is argv joined by NULs; it is empty for a zombie,
+ * which is then shown as "[NAME] <defunct>".
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -70,11 +72,22 @@ static int list_pids(int *pids, int max)
     return n;
 }
 
+/* Field n (1-based, n >= 3) of a stat line, given the text just after the name's ')'. */
+static unsigned long stat_field(const char *after_name, int n)
+{
+    const char *s = after_name;
+
+    for (int i = 3; i < n && s != NULL; i++)
+        s = strchr(s + 1, ' ');
+    return s != NULL ? strtoul(s + 1, NULL, 10) : 0;
+}
+
 /* Prints the line for pid; nothing if it is gone by now. */
 static void show(int pid)
 {
     char path[64], stat[512], cmd[256];
     char *open_paren, *close_paren, state;
+    unsigned long vsz_kb, rss_kb;
     int ppid = 0;
     long len;
 
@@ -88,6 +101,8 @@ static void show(int pid)
     *close_paren = '\0';
     state = close_paren[2];
     ppid = atoi(close_paren + 4);
+    vsz_kb = stat_field(close_paren + 1, 23) / 1024;
+    rss_kb = stat_field(close_paren + 1, 24) * 4;
 
     snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
     len = read_file(path, cmd, sizeof(cmd));
@@ -97,8 +112,8 @@ static void show(int pid)
     while (len > 0 && cmd[len - 1] == ' ')
         cmd[--len] = '\0';
     if (len <= 0)
-        snprintf(cmd, sizeof(cmd), "[%s]", open_paren + 1);
-    printf("%5d %5d %-4c %s\n", pid, ppid, state, cmd);
+        snprintf(cmd, sizeof(cmd), "[%s]%s", open_paren + 1, state == 'Z' ? " <defunct>" : "");
+    printf("%5d %5d %6lu %5lu %-4c %s\n", pid, ppid, vsz_kb, rss_kb, state, cmd);
 }
 
 int main(void)
@@ -106,7 +121,7 @@ int main(void)
     static int pids[MAX_PROCS];
     int n = list_pids(pids, MAX_PROCS);
 
-    printf("  PID  PPID STAT COMMAND\n");
+    printf("  PID  PPID    VSZ   RSS STAT COMMAND\n");
     for (int i = 0; i < n; i++)
         show(pids[i]);
     return 0;
