@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host_harness.h"
 #include "host_shim.h"
 
 #include <mm/frame.h>
@@ -41,47 +42,8 @@
  * failure's reason and makes the case return false.
  */
 
-static char why[512];
 static uint64_t seed = 0x6b6d616c6c6f63ull; /* "kmalloc" */
 
-static void fail_at(int line, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void fail_at(int line, const char *fmt, ...)
-{
-    if (why[0])
-        return; /* keep the first reason */
-    int n = snprintf(why, sizeof(why), "line %d: ", line);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why + n, sizeof(why) - (size_t)n, fmt, ap);
-    va_end(ap);
-}
-
-#define CHECK(cond, ...)                                                      \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            fail_at(__LINE__, __VA_ARGS__);                                   \
-            return false;                                                     \
-        }                                                                     \
-    } while (0)
-
-/* A helper that already recorded its reason. */
-#define CHECK_OK(call) CHECK((call), "(from %s)", #call)
-
-/* xorshift64*: small, good enough, and the same on every host. */
-static uint64_t rng_state;
-
-static uint64_t rnd(void)
-{
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 0x2545f4914f6cdd1dull;
-}
-
-static uint64_t rnd_below(uint64_t n)
-{
-    return rnd() % n;
-}
 
 /* ---------------------------------------------------------------------------
  * The simulated machine (RAM with holes, as in test_frame.c).

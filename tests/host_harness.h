@@ -1,0 +1,60 @@
+/*
+ * tests/host_harness.h - what every host unit test of mm/ uses to check and to draw numbers.
+ *
+ * A test case is a function returning true when it passed. CHECK(cond,
+ * fmt, ...) records the first failure's reason in `why` (with its line)
+ * and makes the case return false; CHECK_OK(call) checks a helper that
+ * recorded its own reason. rnd() is xorshift64*, seeded by each test's
+ * main through rng_state, so a run can be repeated exactly.
+ * Include it once, from the test's .c file.
+ */
+#ifndef MICA_TESTS_HOST_HARNESS_H
+#define MICA_TESTS_HOST_HARNESS_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+static char why[512];
+
+static void fail_at(int line, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail_at(int line, const char *fmt, ...)
+{
+    if (why[0])
+        return; /* keep the first reason */
+    int n = snprintf(why, sizeof(why), "line %d: ", line);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why + n, sizeof(why) - (size_t)n, fmt, ap);
+    va_end(ap);
+}
+
+#define CHECK(cond, ...)                                                      \
+    do {                                                                      \
+        if (!(cond)) {                                                        \
+            fail_at(__LINE__, __VA_ARGS__);                                   \
+            return false;                                                     \
+        }                                                                     \
+    } while (0)
+
+/* A helper that already recorded its reason. */
+#define CHECK_OK(call) CHECK((call), "(from %s)", #call)
+
+/* xorshift64*: small, good enough, and the same on every host. */
+static uint64_t rng_state;
+
+static inline uint64_t rnd(void)
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return rng_state * 0x2545f4914f6cdd1dull;
+}
+
+static inline uint64_t rnd_below(uint64_t n)
+{
+    return rnd() % n;
+}
+
+#endif
