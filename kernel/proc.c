@@ -425,5 +425,6 @@ void proc_return_to_user(struct trapframe *tf)
 {
     if (cpu0.need_resched)
         schedule();
-    signal_deliver(tf);
+    if (signal_pending(cpu0.current))
+        signal_deliver(tf);
 }

@@ -71,7 +71,7 @@ void syscall_dispatch(struct trapframe *tf)
     struct proc *p = proc_current();
     long result;
     tf->error_code = nr; /* kept for restarting after a signal (SA_RESTART) */
-    struct strace_call *trace = p->trace.root_pid ? strace_enter(p, tf) : NULL;
+    struct strace_call *trace = unlikely(p->trace.root_pid) ? strace_enter(p, tf) : NULL;
     if (nr < SYS_MAX && syscall_table[nr]) {
         result = syscall_table[nr]->fn(tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
     } else {
@@ -79,7 +79,8 @@ void syscall_dispatch(struct trapframe *tf)
         result = -ENOSYS;
     }
     tf->rax = (uint64_t)result;
-    strace_leave(trace, result);
+    if (unlikely(trace))
+        strace_leave(trace, result);
     debug_check_memory(nr);
     proc_return_to_user(tf);
 }
