@@ -3,8 +3,12 @@
  *
  * idt[v] is an interrupt gate to trap_stubs[v] (trap_entry.asm). Interrupt
  * gates clear IF, so handlers run with interrupts off. Exceptions go to
- * exception_handle(); IRQs to the handler registered in irq_handlers[].
- * Double faults and NMIs run on their own IST stacks (see kernel/gdt.c).
+ * exception_handle(): a page fault to mm_fault() (mm/fault.c); any other
+ * exception in user mode becomes the signal Linux would send; in kernel
+ * mode it is a bug and panics with the full report. IRQs go to the handler
+ * registered in irq_handlers[]. Before a trap returns to user mode,
+ * proc_return_to_user() may switch processes and deliver signals. Double
+ * faults and NMIs run on their own IST stacks (see kernel/gdt.c).
  */
 #include <arch/gdt.h>
 #include <arch/x86.h>
