@@ -28,6 +28,7 @@
 #include <lib/string.h>
 #include <mm/frame.h>
 #include <mm/kmalloc.h>
+#include <mm/mm.h>
 #include <mm/vmobject.h>
 #include <uapi/fcntl.h>
 
@@ -827,6 +828,8 @@ int vfs_truncate(struct inode *ino, uint64_t length)
         return -EISDIR;
     if (ino->kind != INODE_REGULAR)
         return -EINVAL;
+    if (length < ino->data->size)
+        mm_truncate_object(ino->data, length);
     vmobject_truncate(ino->data, length);
     inode_touch(ino);
     return 0;

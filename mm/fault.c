@@ -206,6 +206,8 @@ static enum fault_result fault_shared_write(struct mm *mm, vaddr_t page_va)
     return FAULT_RESOLVED;
 }
 
+#define STACK_GUARD_GAP (256 * PAGE_SIZE) /* Linux's stack_guard_gap */
+
 /*
  * The stack VMA grows down to cover va when va is below it, not more than
  * the stack limit below its top, and not into the VMA beneath.
@@ -215,8 +217,16 @@ static struct vma *fault_grow_stack(struct mm *mm, struct vma *stack, vaddr_t va
     vaddr_t new_start = ALIGN_DOWN(va, PAGE_SIZE);
     if (!(stack->flags & VM_GROWSDOWN) || stack->end - new_start > mm->stack_limit)
         return NULL;
+    /*
+     * Like Linux, keep stack_guard_gap (256 pages) from the mapping below,
+     * but only from an accessible one that is not itself a stack.
+     */
     struct vma *below = vma_prev(stack);
-    if (below && below->end > new_start - PAGE_SIZE) /* keep a guard page between */
+    if (below && below->end > new_start)
+        return NULL;
+    if (below && !(below->flags & VM_GROWSDOWN) &&
+        (below->flags & (VM_READ | VM_WRITE | VM_EXEC)) &&
+        new_start - below->end < STACK_GUARD_GAP)
         return NULL;
     vma_remove(&mm->vmas, stack);
     mm->total_vm_pages += (stack->start - new_start) >> PAGE_SHIFT;

@@ -30,6 +30,8 @@
      MAP_EXECUTABLE | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK |      \
      MAP_STACK | MAP_HUGETLB | MAP_FIXED_NOREPLACE)
 #define PROT_KNOWN (PROT_READ | PROT_WRITE | PROT_EXEC)
+#define PROT_SEM 0x8 /* accepted by mprotect, and ignored */
+#define MAP_32BIT 0x40 /* x86-64: place the mapping in [1 GiB, 2 GiB) */
 
 static struct mm *current_mm(void)
 {
@@ -55,12 +57,14 @@ static bool range_in_user_space(vaddr_t addr, uint64_t len)
 }
 
 /* Where a new mapping of len bytes goes, or 0 (then -ENOMEM). */
-static vaddr_t choose_address(struct mm *mm, vaddr_t hint, uint64_t len)
+static vaddr_t choose_address(struct mm *mm, vaddr_t hint, uint64_t len, uint64_t map_flags)
 {
     hint = ALIGN_DOWN(hint, PAGE_SIZE);
     if (hint >= USER_MMAP_MIN && range_in_user_space(hint, len) &&
         !vma_find_overlap(&mm->vmas, hint, hint + len))
         return hint;
+    if (map_flags & MAP_32BIT)
+        return vma_find_gap(&mm->vmas, len, 1ULL << 30, 2ULL << 30, 0);
     return vma_find_gap(&mm->vmas, len, USER_MMAP_MIN, mm->mmap_base, 0);
 }
 
@@ -124,13 +128,22 @@ static long mmap_place(struct mm *mm, struct mmap_request *req)
             req->map_flags &= ~(uint64_t)MAP_FIXED;
         return 0;
     }
-    req->addr = choose_address(mm, req->addr, req->len);
+    req->addr = choose_address(mm, req->addr, req->len, req->map_flags);
     return req->addr ? 0 : -ENOMEM;
 }
 
 /* Checks a file mapping against the file's open mode and takes its memory object. */
-static long mmap_prepare_file_object(struct mmap_request *req, struct file *file, uint64_t type)
+static long mmap_prepare_file(struct mmap_request *req, struct file *file, uint64_t type)
 {
+    if (type == MAP_SHARED_VALIDATE) {
+        if (req->map_flags & ~(uint64_t)MAP_KNOWN_FLAGS)
+            return -EOPNOTSUPP;
+        type = MAP_SHARED;
+    } else if (type != MAP_SHARED && type != MAP_PRIVATE) {
+        return -EINVAL;
+    }
+    if (type == MAP_SHARED)
+        req->vma_flags |= VM_SHARED;
     if (!file->inode || !inode_is_regular(file->inode))
         return -ENODEV; /* pipes, directories, devices without pages */
     int mode = file->flags & O_ACCMODE;
@@ -140,6 +153,8 @@ static long mmap_prepare_file_object(struct mmap_request *req, struct file *file
         return -EACCES;
     if (type == MAP_PRIVATE || mode == O_RDWR)
         req->vma_flags |= VM_MAYWRITE;
+    if (req->vma_flags & VM_GROWSDOWN)
+        return -EINVAL;
     req->vma_flags |= VM_MAYREAD | VM_MAYEXEC;
     req->kind = VMA_KIND_FILE;
     req->object = inode_object(file->inode);
@@ -147,24 +162,18 @@ static long mmap_prepare_file_object(struct mmap_request *req, struct file *file
     return 0;
 }
 
-/* The memory object and flags for a mapping of file descriptor fd. */
-static long mmap_prepare_file(struct mmap_request *req, int fd, uint64_t type)
-{
-    struct file *file = file_from_fd(fd);
-    if (!file)
-        return -EBADF;
-    long rc = mmap_prepare_file_object(req, file, type);
-    file_put(file);
-    return rc;
-}
-
 static long mmap_prepare_anon(struct mmap_request *req, uint64_t type)
 {
+    if (type != MAP_SHARED && type != MAP_PRIVATE)
+        return -EINVAL; /* MAP_SHARED_VALIDATE included */
+    if (type == MAP_SHARED && (req->vma_flags & VM_GROWSDOWN))
+        return -EINVAL;
     req->vma_flags |= VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
     req->kind = VMA_KIND_ANON;
     req->offset = 0;
     if (type == MAP_PRIVATE)
         return 0;
+    req->vma_flags |= VM_SHARED;
     /* shared anonymous memory: pages that fork keeps shared live in an object */
     req->object = vmobject_create(VMOBJECT_SHARED_ANON);
     if (!req->object)
@@ -173,49 +182,58 @@ static long mmap_prepare_anon(struct mmap_request *req, uint64_t type)
     return 0;
 }
 
-static long mmap_check_flags(uint64_t prot, uint64_t flags, uint64_t *type)
+/* Pages of private writable memory other than stacks: Linux's data_vm. */
+static uint64_t data_pages(struct mm *mm)
 {
-    *type = flags & MAP_TYPE;
-    if (*type == MAP_SHARED_VALIDATE) {
-        if (flags & ~(uint64_t)MAP_KNOWN_FLAGS)
-            return -EOPNOTSUPP;
-        *type = MAP_SHARED;
-    } else if (*type != MAP_SHARED && *type != MAP_PRIVATE) {
-        return -EINVAL;
-    }
-    if (prot & ~(uint64_t)(PROT_KNOWN | PROT_GROWSDOWN | PROT_GROWSUP))
-        return -EINVAL;
+    uint64_t pages = 0;
+    for (struct vma *v = vma_first(&mm->vmas); v; v = vma_next(v))
+        if ((v->flags & (VM_WRITE | VM_SHARED | VM_GROWSDOWN)) == VM_WRITE)
+            pages += (v->end - v->start) >> PAGE_SHIFT;
+    return pages;
+}
+
+/* RLIMIT_AS, and RLIMIT_DATA for private writable memory (Linux's may_expand_vm). */
+static long mmap_check_rlimits(struct mm *mm, const struct mmap_request *req)
+{
+    struct proc *p = proc_current();
+    uint64_t pages = req->len >> PAGE_SHIFT;
+    if (pages + mm->total_vm_pages > p->rlimits[RLIMIT_AS].cur / PAGE_SIZE)
+        return -ENOMEM;
+    /* data_pages() walks every VMA: only pay for it when there is a limit to check */
+    if ((req->vma_flags & (VM_WRITE | VM_SHARED | VM_GROWSDOWN)) == VM_WRITE &&
+        p->rlimits[RLIMIT_DATA].cur != RLIM_INFINITY &&
+        pages + data_pages(mm) > p->rlimits[RLIMIT_DATA].cur / PAGE_SIZE)
+        return -ENOMEM;
     return 0;
 }
 
+/* Checks in Linux's order: offset, fd, length, placement, map type, limits. */
 SYSCALL(SYS_mmap, mmap)
 {
-    uint64_t prot = a2, flags = a3, offset = a5, type;
-    int fd = (int)a4;
+    uint64_t flags = a3, offset = a5;
     struct mm *mm = current_mm();
-    long rc = mmap_check_flags(prot, flags, &type);
-    if (rc < 0)
-        return rc;
-    if (a1 == 0 || (offset & (PAGE_SIZE - 1)))
+    struct file *file = NULL;
+    if (offset & (PAGE_SIZE - 1))
         return -EINVAL;
-    if (a1 > USER_TASK_SIZE)
-        return -ENOMEM;
+    if (!(flags & MAP_ANONYMOUS) && !(file = file_from_fd((int)a4)))
+        return -EBADF;
     struct mmap_request req = { .addr = a0, .len = ALIGN_UP(a1, PAGE_SIZE),
-                                .vma_flags = prot_to_vma_flags(prot), .map_flags = flags,
+                                .vma_flags = prot_to_vma_flags(a2), .map_flags = flags,
                                 .offset = offset };
-    if (type == MAP_SHARED)
-        req.vma_flags |= VM_SHARED;
     if (flags & MAP_GROWSDOWN)
         req.vma_flags |= VM_GROWSDOWN;
-    if ((req.len >> PAGE_SHIFT) + mm->total_vm_pages >
-        proc_current()->rlimits[RLIMIT_AS].cur / PAGE_SIZE)
-        return -ENOMEM;
-    rc = (flags & MAP_ANONYMOUS) ? mmap_prepare_anon(&req, type)
-                                 : mmap_prepare_file(&req, fd, type);
+    long rc = a1 == 0 ? -EINVAL : a1 > USER_TASK_SIZE ? -ENOMEM : 0;
     if (rc == 0)
         rc = mmap_place(mm, &req);
     if (rc == 0)
+        rc = file ? mmap_prepare_file(&req, file, flags & MAP_TYPE)
+                  : mmap_prepare_anon(&req, flags & MAP_TYPE);
+    if (rc == 0)
+        rc = mmap_check_rlimits(mm, &req);
+    if (rc == 0)
         rc = mmap_install(mm, &req);
+    if (file)
+        file_put(file);
     if (req.object)
         vmobject_put(req.object);
     return rc;
@@ -243,15 +261,12 @@ static bool range_fully_mapped(struct mm *mm, vaddr_t start, vaddr_t end)
     return covered >= end;
 }
 
-static int protect_check(struct mm *mm, vaddr_t start, vaddr_t end, uint32_t want)
+/* Whether the VMA's VM_MAY* flags allow the access flags in want. */
+static bool protect_allowed(const struct vma *v, uint32_t want)
 {
-    for (struct vma *v = vma_find(&mm->vmas, start); v && v->start < end; v = vma_next(v)) {
-        if ((want & VM_WRITE) && !(v->flags & VM_MAYWRITE))
-            return -EACCES;
-        if ((want & VM_READ) && !(v->flags & VM_MAYREAD))
-            return -EACCES;
-    }
-    return 0;
+    if ((want & VM_WRITE) && !(v->flags & VM_MAYWRITE))
+        return false;
+    return !(want & VM_READ) || (v->flags & VM_MAYREAD);
 }
 
 /* Splits at start and end so that [start, end) is made of whole VMAs. */
@@ -266,31 +281,53 @@ static int split_edges(struct mm *mm, vaddr_t start, vaddr_t end)
     return 0;
 }
 
+/*
+ * Like Linux: the range is changed VMA by VMA, and the first hole (ENOMEM)
+ * or VMA that may not have the new permissions (EACCES) stops it, leaving
+ * the VMAs before it changed.
+ */
 SYSCALL(SYS_mprotect, mprotect)
 {
     struct mm *mm = current_mm();
-    if (a0 & (PAGE_SIZE - 1))
-        return -EINVAL;
-    if (a2 & ~(uint64_t)(PROT_KNOWN | PROT_GROWSDOWN | PROT_GROWSUP))
+    uint64_t grows = a2 & (PROT_GROWSDOWN | PROT_GROWSUP);
+    if (grows == (PROT_GROWSDOWN | PROT_GROWSUP) || (a0 & (PAGE_SIZE - 1)))
         return -EINVAL;
     uint64_t len = ALIGN_UP(a1, PAGE_SIZE);
-    if (len == 0)
-        return a1 == 0 ? 0 : -ENOMEM;
-    if (!range_in_user_space(a0, len) || !range_fully_mapped(mm, a0, a0 + len))
+    if (a1 == 0)
+        return 0;
+    if (len == 0 || !range_in_user_space(a0, len))
         return -ENOMEM;
+    if ((a2 & ~grows) & ~(uint64_t)(PROT_KNOWN | PROT_SEM))
+        return -EINVAL;
     vaddr_t start = a0, end = a0 + len;
     uint32_t want = prot_to_vma_flags(a2);
-    int rc = protect_check(mm, start, end, want);
-    if (rc == 0)
-        rc = split_edges(mm, start, end);
-    if (rc < 0)
-        return rc;
     struct vma *v = vma_find(&mm->vmas, start);
-    while (v && v->start < end) {
+    if (!v || v->start >= end)
+        return -ENOMEM;
+    if (grows & PROT_GROWSDOWN) {
+        if (!(v->flags & VM_GROWSDOWN))
+            return -EINVAL;
+        start = v->start; /* from the start of the stack, like Linux */
+    } else if (v->start > start) {
+        return -ENOMEM;
+    } else if (grows & PROT_GROWSUP) {
+        return -EINVAL; /* x86 has no VM_GROWSUP */
+    }
+    for (vaddr_t at = start; at < end;) {
+        v = vma_find(&mm->vmas, at);
+        if (!v || v->start > at)
+            return -ENOMEM;
+        if (!protect_allowed(v, want))
+            return -EACCES;
+        vaddr_t stop = MIN(end, v->end);
+        int rc = split_edges(mm, at, stop);
+        if (rc < 0)
+            return rc;
+        v = vma_lookup(&mm->vmas, at);
         v->flags = (v->flags & ~(uint32_t)(VM_READ | VM_WRITE | VM_EXEC)) | want;
         pt_protect_range(mm->pml4, v->start, v->end, vma_pt_prot(v->flags));
-        v = vma_merge_neighbours(&mm->vmas, v);
-        v = vma_next(v);
+        vma_merge_neighbours(&mm->vmas, v);
+        at = stop;
     }
     return 0;
 }
@@ -335,11 +372,18 @@ SYSCALL(SYS_brk, brk)
 
 /* ---- madvise ---------------------------------------------------------------------- */
 
-/* MADV_DONTNEED: drop the pages; private anonymous memory reads zero afterwards. */
-static int madvise_dontneed(struct mm *mm, vaddr_t start, vaddr_t end)
+/*
+ * MADV_DONTNEED: drop the pages; private anonymous memory reads zero afterwards.
+ * MADV_FREE (free_only_anon) is the same, but only for private anonymous
+ * memory: another VMA stops it with -EINVAL (those before it are freed).
+ */
+static int madvise_dontneed(struct mm *mm, vaddr_t start, vaddr_t end, bool free_only_anon)
 {
-    for (struct vma *v = vma_find(&mm->vmas, start); v && v->start < end; v = vma_next(v))
+    for (struct vma *v = vma_find(&mm->vmas, start); v && v->start < end; v = vma_next(v)) {
+        if (free_only_anon && v->object)
+            return -EINVAL;
         mm_unmap_pages(mm, v, MAX(start, v->start), MIN(end, v->end));
+    }
     return 0;
 }
 
@@ -362,9 +406,12 @@ SYSCALL(SYS_madvise, madvise)
     case MADV_WILLNEED:
         break;
     case MADV_DONTNEED:
-    case MADV_FREE: /* without memory pressure to wait for, free now */
-        madvise_dontneed(mm, a0, a0 + len);
+    case MADV_FREE: { /* without memory pressure to wait for, free now */
+        int rc = madvise_dontneed(mm, a0, a0 + len, a2 == MADV_FREE);
+        if (rc < 0)
+            return rc;
         break;
+    }
     default:
         return -EINVAL;
     }
@@ -406,9 +453,12 @@ static void vma_grow_in_place(struct mm *mm, struct vma *vma, vaddr_t new_end)
     assert(rc == 0);
 }
 
-/* A new VMA like `vma` at `to`, the pages moved there, the old range unmapped. */
+/*
+ * A new VMA like `vma` at `to`, the pages moved there, the old range
+ * unmapped (MREMAP_DONTUNMAP, keep_old: left mapped but empty).
+ */
 static long mremap_move(struct mm *mm, struct vma *vma, vaddr_t old, uint64_t old_len,
-                        vaddr_t to, uint64_t new_len)
+                        vaddr_t to, uint64_t new_len, bool keep_old)
 {
     int err = 0;
     struct vma *moved = mm_add_vma(mm, to, to + new_len, vma->flags, vma->kind, &err);
@@ -419,11 +469,15 @@ static long mremap_move(struct mm *mm, struct vma *vma, vaddr_t old, uint64_t ol
         vmobject_get(moved->object);
     moved->offset = vma->offset + (old - vma->start);
     move_pages(mm, old, to, MIN(old_len, new_len));
+    if (keep_old) {
+        mm_unmap_pages(mm, vma, old, old + old_len);
+        return (long)to;
+    }
     err = old_len ? mm_unmap(mm, old, old + old_len) : 0; /* length 0: a second mapping */
     return err < 0 ? err : (long)to;
 }
 
-#define MREMAP_KNOWN (MREMAP_MAYMOVE | MREMAP_FIXED)
+#define MREMAP_KNOWN (MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)
 
 SYSCALL(SYS_mremap, mremap)
 {
@@ -431,13 +485,19 @@ SYSCALL(SYS_mremap, mremap)
     vaddr_t old = a0, fixed_to = a4;
     uint64_t old_len = ALIGN_UP(a1, PAGE_SIZE), new_len = ALIGN_UP(a2, PAGE_SIZE), flags = a3;
     if ((old & (PAGE_SIZE - 1)) || (flags & ~(uint64_t)MREMAP_KNOWN) || new_len == 0 ||
-        ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)))
+        ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) ||
+        ((flags & MREMAP_DONTUNMAP) && (!(flags & MREMAP_MAYMOVE) || old_len != new_len)))
         return -EINVAL;
+    bool dontunmap = flags & MREMAP_DONTUNMAP;
+    /* Linux: shrinking only unmaps the tail, whatever the old range covers */
+    bool shrinking = new_len <= old_len && old_len && !(flags & MREMAP_FIXED) && !dontunmap;
     if (!range_in_user_space(old, old_len) || !range_in_user_space(old, new_len))
         return -EINVAL;
     struct vma *vma = vma_lookup(&mm->vmas, old);
-    if (!vma || old + old_len > vma->end)
+    if (!vma || (!shrinking && old + old_len > vma->end))
         return -EFAULT;
+    if (dontunmap && (vma->object || (vma->flags & VM_SHARED)))
+        return -EINVAL; /* private anonymous memory only */
     if (old_len == 0) { /* Linux: a second mapping of shared memory; nothing else */
         if (!(vma->flags & VM_SHARED) || !(flags & MREMAP_MAYMOVE))
             return -EINVAL;
@@ -448,13 +508,13 @@ SYSCALL(SYS_mremap, mremap)
         if (fixed_to < old + old_len && old < fixed_to + new_len)
             return -EINVAL; /* the ranges may not overlap */
         int rc = mm_unmap(mm, fixed_to, fixed_to + new_len);
-        return rc < 0 ? rc : mremap_move(mm, vma, old, old_len, fixed_to, new_len);
+        return rc < 0 ? rc : mremap_move(mm, vma, old, old_len, fixed_to, new_len, dontunmap);
     }
-    if (new_len <= old_len && old_len) { /* shrinking never moves */
+    if (shrinking) { /* shrinking never moves */
         int rc = new_len < old_len ? mm_unmap(mm, old + new_len, old + old_len) : 0;
         return rc < 0 ? rc : (long)old;
     }
-    if (old + old_len == vma->end &&
+    if (!dontunmap && old + old_len == vma->end &&
         !vma_find_overlap(&mm->vmas, vma->end, old + new_len) && old + new_len <= USER_TASK_SIZE) {
         vma_grow_in_place(mm, vma, old + new_len);
         return (long)old;
@@ -462,7 +522,36 @@ SYSCALL(SYS_mremap, mremap)
     if (!(flags & MREMAP_MAYMOVE))
         return -ENOMEM;
     vaddr_t to = vma_find_gap(&mm->vmas, new_len, USER_MMAP_MIN, mm->mmap_base, 0);
-    return to ? mremap_move(mm, vma, old, old_len, to, new_len) : -ENOMEM;
+    return to ? mremap_move(mm, vma, old, old_len, to, new_len, dontunmap) : -ENOMEM;
+}
+
+/* ---- truncate ---------------------------------------------------------------------- */
+
+struct truncate_request {
+    const struct vm_object *object;
+    uint64_t first; /* the first page index past the new end of file */
+};
+
+/* Unmaps, in p's address space, the pages of mappings of the object past the end. */
+static void unmap_object_tail(struct proc *p, void *arg)
+{
+    const struct truncate_request *req = arg;
+    if (!p->mm)
+        return;
+    for (struct vma *v = vma_first(&p->mm->vmas); v; v = vma_next(v)) {
+        if (v->object != req->object)
+            continue;
+        uint64_t cut = req->first * PAGE_SIZE; /* offset in the object */
+        vaddr_t from = cut > v->offset ? v->start + (cut - v->offset) : v->start;
+        if (from < v->end)
+            mm_unmap_pages(p->mm, v, from, v->end);
+    }
+}
+
+void mm_truncate_object(struct vm_object *obj, uint64_t size)
+{
+    struct truncate_request req = { obj, ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE };
+    proc_for_each(unmap_object_tail, &req);
 }
 
 /* ---- mincore and msync ------------------------------------------------------------- */

@@ -232,10 +232,8 @@ def run_boot(build, boot):
 
 
 # The differential tests: tests/diff/NAME.c, built into BUILD/diff/NAME (tests/diff/diff.mk).
-# tests/diff/mmap.c is built too, but not run here yet: it still finds differences from
-# Linux (the mmap issue lists them); run it by hand with --diff-extra mmap.
 DIFF_TESTS = ["hello", "hello_pie", "malloc_heavy", "files", "pipes", "procs", "exec_errors",
-              "efault", "faults", "procfmt"]
+              "efault", "faults", "procfmt", "mmap"]
 EXTRA_DIFF_TESTS = []  # --diff-extra NAME adds one
 DIFF_TIMEOUT = 60  # seconds, for each side
 DIFF_JOBS = 2

@@ -80,6 +80,14 @@ int mm_unmap(struct mm *mm, vaddr_t start, vaddr_t end);
 /* Unmaps the pages of [start, end) inside vma, keeping the resident counters right. */
 void mm_unmap_pages(struct mm *mm, const struct vma *vma, vaddr_t start, vaddr_t end);
 
+/*
+ * A file shrinks to size bytes: unmaps, in every process, the pages of its
+ * mappings that lie wholly past the end (shared and private copies alike),
+ * so they fault again (SIGBUS, or zeros once the file grows back). In
+ * mm/mmap.c, which already walks processes (kernel/proc.h).
+ */
+void mm_truncate_object(struct vm_object *obj, uint64_t size);
+
 /* The page-table permissions a VMA's flags allow for its pages. */
 enum pt_prot vma_pt_prot(uint32_t vma_flags);
 

@@ -24,7 +24,11 @@
 
 #include <types.h>
 
-#define VMA_MAX_COUNT 65530 /* like Linux's default vm.max_map_count */
+/*
+ * Linux's default vm.max_map_count is 65530, but mmap refuses only when the
+ * count is already above it, so one more VMA than that is allowed.
+ */
+#define VMA_MAX_COUNT (65530 + 1)
 
 /* struct vma.flags */
 enum vma_flag {
