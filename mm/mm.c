@@ -1,5 +1,6 @@
 /*
- * mm/mm.c - address spaces: creating, switching, adding and removing VMAs.
+ * mm/mm.c - address spaces: creating, forking (mm_fork: VMAs copied, pages
+ * shared copy-on-write), switching, adding and removing VMAs.
  *
  * A struct mm owns its page table's user half (every table and one frame
  * reference per present PTE) and its VMAs (kmalloc'd). Invariant kept by
