@@ -119,7 +119,7 @@ $(O)/%.o: %.c
 
 $(O)/%.o: %.asm
 	@mkdir -p $(dir $@)
-	$(NASM) -f elf64 -g -F dwarf -w+all -MD $(@:.o=.d) -MP $< -o $@
+	$(NASM) -f elf64 -g -F dwarf -w+all -Ikernel/ -MD $(@:.o=.d) -MP $< -o $@
 
 # Two links: the first without symbols, then with the table gen-ksyms.py
 # makes from the first (it sits in .ksyms, last, so nothing else moves).

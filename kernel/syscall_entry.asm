@@ -8,6 +8,7 @@
 ; alike, call syscall_dispatch(tf), and leave through trap_return (iretq).
 
 bits 64
+%include "trapframe.inc"
 section .text
 
 extern syscall_dispatch
@@ -31,21 +32,7 @@ syscall_entry:
     push rcx                        ; rip
     push 0                          ; error code
     push SYSCALL_VECTOR             ; vector
-    push rax
-    push rbx
-    push rcx
-    push rdx
-    push rsi
-    push rdi
-    push rbp
-    push r8
-    push r9
-    push r10
-    push r11
-    push r12
-    push r13
-    push r14
-    push r15
+    PUSH_GENERAL_REGISTERS
     cld
     xor ebp, ebp                    ; the backtrace ends here
     mov rdi, rsp

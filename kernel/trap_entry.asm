@@ -8,6 +8,7 @@
 ; the field order of struct trapframe in step.
 
 bits 64
+%include "trapframe.inc"
 section .text
 
 extern trap_dispatch
@@ -32,41 +33,13 @@ trap_common:
     jz .from_kernel_entry
     swapgs
 .from_kernel_entry:
-    push rax
-    push rbx
-    push rcx
-    push rdx
-    push rsi
-    push rdi
-    push rbp
-    push r8
-    push r9
-    push r10
-    push r11
-    push r12
-    push r13
-    push r14
-    push r15
+    PUSH_GENERAL_REGISTERS
     cld
     mov rdi, rsp                    ; struct trapframe *
     call trap_dispatch
 global trap_return
 trap_return:
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop r11
-    pop r10
-    pop r9
-    pop r8
-    pop rbp
-    pop rdi
-    pop rsi
-    pop rdx
-    pop rcx
-    pop rbx
-    pop rax
+    POP_GENERAL_REGISTERS
     test qword [rsp + 24], 3
     jz .to_kernel
     swapgs
