@@ -5,7 +5,10 @@
  * fmt, ...) records the first failure's reason in `why` (with its line)
  * and makes the case return false; CHECK_OK(call) checks a helper that
  * recorded its own reason. rnd() is xorshift64*, seeded by each test's
- * main through rng_state, so a run can be repeated exactly.
+ * main through rng_state, so a run can be repeated exactly. A test's main
+ * walks its table of {name, function} cases with case_start() and
+ * case_report() around each, and ends with harness_summary(), which
+ * prints the closing "NAME: N passed, N failed" line.
  * Include it once, from the test's .c file.
  */
 #ifndef MICA_TESTS_HOST_HARNESS_H
@@ -13,8 +16,10 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 static char why[512];
 
@@ -55,6 +60,49 @@ static inline uint64_t rnd(void)
 static inline uint64_t rnd_below(uint64_t n)
 {
     return rnd() % n;
+}
+
+/* One named case of a test's table. */
+struct test_case {
+    const char *name;
+    bool (*run)(void);
+};
+
+#define CASE(fn) { #fn, fn }
+
+/* The seed: MICA_TEST_SEED from the environment, else the test's own. Printed first. */
+static inline uint64_t harness_seed(uint64_t own)
+{
+    const char *env = getenv("MICA_TEST_SEED");
+    uint64_t seed = env ? strtoull(env, NULL, 0) : own;
+    printf("seed %#lx\n", (unsigned long)seed);
+    return seed;
+}
+
+/* Before case i: its own random sequence, and no failure recorded yet. */
+static inline void case_start(uint64_t seed, size_t i)
+{
+    rng_state = seed ^ (i * 0x9e3779b97f4a7c15ull);
+    why[0] = '\0';
+}
+
+/* Prints "ok NAME" or "FAIL NAME: why" and counts the case. */
+static inline void case_report(const char *name, bool ok, int *passed, int *failed)
+{
+    if (ok) {
+        (*passed)++;
+        printf("ok %s\n", name);
+    } else {
+        (*failed)++;
+        printf("FAIL %s: %s\n", name, why[0] ? why : "(no reason given)");
+    }
+}
+
+/* The closing line; returns the exit status (1 when anything failed). */
+static inline int harness_summary(const char *test, int passed, int failed)
+{
+    printf("%s: %d passed, %d failed\n", test, passed, failed);
+    return failed ? 1 : 0;
 }
 
 #endif

@@ -922,13 +922,6 @@ static bool random_stress(void)
 /* ---------------------------------------------------------------------------
  */
 
-struct test_case {
-    const char *name;
-    bool (*run)(void);
-};
-
-#define CASE(fn) { #fn, fn }
-
 static const struct test_case cases[] = {
     CASE(init_state),
     CASE(alloc_all_order0_then_free_random),
@@ -954,10 +947,7 @@ static const struct test_case cases[] = {
 
 int main(void)
 {
-    const char *env = getenv("MICA_TEST_SEED");
-    if (env)
-        seed = strtoull(env, NULL, 0);
-    printf("seed %#lx\n", seed);
+    seed = harness_seed(seed);
     machine_create();
     machine_reset();
     static const struct model all_free; /* owns nothing */
@@ -966,17 +956,9 @@ int main(void)
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
         machine_reset();
         model_reset(&model);
-        rng_state = seed ^ (i * 0x9e3779b97f4a7c15ull);
-        why[0] = '\0';
-        if (cases[i].run()) {
-            passed++;
-            printf("ok %s\n", cases[i].name);
-        } else {
-            failed++;
-            printf("FAIL %s: %s\n", cases[i].name, why[0] ? why : "(no reason given)");
-        }
+        case_start(seed, i);
+        case_report(cases[i].name, cases[i].run(), &passed, &failed);
     }
     machine_destroy();
-    printf("frame: %d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return harness_summary("frame", passed, failed);
 }

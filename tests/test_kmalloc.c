@@ -629,13 +629,6 @@ static bool random_stress(void)
 /* ---------------------------------------------------------------------------
  */
 
-struct test_case {
-    const char *name;
-    bool (*run)(void);
-};
-
-#define CASE(fn) { #fn, fn }
-
 static const struct test_case cases[] = {
     CASE(class_sizes_and_boundaries),
     CASE(large_sizes),
@@ -670,16 +663,12 @@ static bool nothing_leaked(void)
 
 int main(void)
 {
-    const char *env = getenv("MICA_TEST_SEED");
-    if (env)
-        seed = strtoull(env, NULL, 0);
-    printf("seed %#lx\n", seed);
+    seed = harness_seed(seed);
     machine_create();
     int passed = 0, failed = 0;
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-        rng_state = seed ^ (i * 0x9e3779b97f4a7c15ull);
+        case_start(seed, i);
         case_base_free = frame_free_count();
-        why[0] = '\0';
         bool ok = cases[i].run();
         frame_fail_nth_alloc(0);
         if (ok) {
@@ -691,15 +680,8 @@ int main(void)
             memset(&model, 0, sizeof(model));
             kmalloc_shrink();
         }
-        if (ok) {
-            passed++;
-            printf("ok %s\n", cases[i].name);
-        } else {
-            failed++;
-            printf("FAIL %s: %s\n", cases[i].name, why[0] ? why : "(no reason given)");
-        }
+        case_report(cases[i].name, ok, &passed, &failed);
     }
     machine_destroy();
-    printf("kmalloc: %d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return harness_summary("kmalloc", passed, failed);
 }

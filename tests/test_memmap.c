@@ -617,13 +617,6 @@ static bool random_ops(void)
 /* ---------------------------------------------------------------------------
  */
 
-struct test_case {
-    const char *name;
-    bool (*run)(void);
-};
-
-#define CASE(fn) { #fn, fn }
-
 static const struct test_case cases[] = {
     CASE(add_disjoint_sorts),
     CASE(add_overlapping),
@@ -652,21 +645,11 @@ static const struct test_case cases[] = {
 
 int main(void)
 {
-    const char *env = getenv("MICA_TEST_SEED");
-    if (env)
-        seed = strtoull(env, NULL, 0);
-    printf("seed %#lx\n", seed);
+    seed = harness_seed(seed);
     int passed = 0, failed = 0;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        why[0] = '\0';
-        if (cases[i].run()) {
-            passed++;
-            printf("ok %s\n", cases[i].name);
-        } else {
-            failed++;
-            printf("FAIL %s: %s\n", cases[i].name, why[0] ? why : "(no reason given)");
-        }
+        case_start(seed, i);
+        case_report(cases[i].name, cases[i].run(), &passed, &failed);
     }
-    printf("memmap: %d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return harness_summary("memmap", passed, failed);
 }

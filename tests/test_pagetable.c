@@ -1386,13 +1386,6 @@ static bool random_stress(void)
 /* ---------------------------------------------------------------------------
  */
 
-struct test_case {
-    const char *name;
-    bool (*run)(void);
-};
-
-#define CASE(fn) { #fn, fn }
-
 static const struct test_case cases[] = {
     CASE(create_shares_kernel_half),
     CASE(destroy_frees_everything),
@@ -1420,25 +1413,14 @@ static const struct test_case cases[] = {
 
 int main(void)
 {
-    const char *env = getenv("MICA_TEST_SEED");
-    if (env)
-        seed = strtoull(env, NULL, 0);
-    printf("seed %#lx\n", seed);
+    seed = harness_seed(seed);
     machine_create();
     int passed = 0, failed = 0;
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
         machine_reset();
-        rng_state = seed ^ (i * 0x9e3779b97f4a7c15ull);
-        why[0] = '\0';
-        if (cases[i].run()) {
-            passed++;
-            printf("ok %s\n", cases[i].name);
-        } else {
-            failed++;
-            printf("FAIL %s: %s\n", cases[i].name, why[0] ? why : "(no reason given)");
-        }
+        case_start(seed, i);
+        case_report(cases[i].name, cases[i].run(), &passed, &failed);
     }
     machine_destroy();
-    printf("pagetable: %d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return harness_summary("pagetable", passed, failed);
 }

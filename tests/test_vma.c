@@ -856,11 +856,6 @@ static bool random_operations(void)
  * The table, and main.
  */
 
-struct test_case {
-    const char *name;
-    bool (*run)(void);
-};
-
 static const struct test_case cases[] = {
     { "empty_tree", empty_tree },
     { "insert_find_lookup", insert_find_lookup },
@@ -883,28 +878,17 @@ static const struct test_case cases[] = {
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0); /* a crashing case still shows the lines before it */
-    const char *env = getenv("MICA_TEST_SEED");
-    if (env)
-        seed = strtoull(env, NULL, 0);
-    printf("seed %#lx\n", seed);
+    seed = harness_seed(seed);
     int passed = 0, failed = 0;
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
         vma_tree_init(&tree, P(16), P(1) << 30);
-        rng_state = seed ^ (i * 0x9e3779b97f4a7c15ull);
-        why[0] = '\0';
+        case_start(seed, i);
         bool ok = cases[i].run();
         tree_reset(0, 0);
         host_kmalloc_fail_nth(0);
         if (ok && host_kmalloc_in_use() != 0)
             ok = (fail_at(0, "%lu VMAs not freed", host_kmalloc_in_use()), false);
-        if (ok) {
-            passed++;
-            printf("ok %s\n", cases[i].name);
-        } else {
-            failed++;
-            printf("FAIL %s: %s\n", cases[i].name, why[0] ? why : "(no reason given)");
-        }
+        case_report(cases[i].name, ok, &passed, &failed);
     }
-    printf("vma: %d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return harness_summary("vma", passed, failed);
 }
