@@ -17,7 +17,6 @@
 #   /init            pid 1 (user/bin/init.c: shell, "test NAME|all" or "run" mode)
 #   /bin/*           sh, echo, cat, ls, ps, true, false, mkdir, rm, sleep,
 #                    kill, pmap, free, vmstat, top, pagemap, strace        (0755)
-#   /bin/demo/*      the experiments of docs/demos.md                      (0755)
 #   /bin/tests/*     the test programs run by "init test all"             (0755)
 #   /bin/bench/*     the benchmarks run by "init bench" (make bench)      (0755)
 #   /bin/demo/*      small programs that show virtual memory at work

@@ -19,33 +19,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "proc_status.h"
+
 #define PAGE 4096ul
 #define PFN_MASK ((1ull << 55) - 1)
 #define PRESENT (1ull << 63)
-
-/* The number after "name:" in /proc/self/status, or -1. */
-static long status_value(const char *name)
-{
-    static char buf[8192];
-    size_t len = 0, name_len = strlen(name);
-    ssize_t n;
-    int fd = open("/proc/self/status", O_RDONLY);
-
-    if (fd < 0)
-        return -1;
-    while (len < sizeof(buf) - 1 && (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
-        len += (size_t)n;
-    close(fd);
-    buf[len] = '\0';
-    for (char *line = buf; *line; line++) {
-        if (strncmp(line, name, name_len) == 0 && line[name_len] == ':')
-            return strtol(line + name_len + 1, NULL, 10);
-        line = strchr(line, '\n');
-        if (line == NULL)
-            break;
-    }
-    return -1;
-}
 
 /* The frame behind addr, from /proc/self/pagemap: its PFN, 0 if not present, -1 (errno) on failure. */
 static long long pfn_of(const void *addr)
