@@ -79,10 +79,16 @@ void fault_get_totals(struct fault_totals *out)
     *out = totals;
 }
 
-static enum fault_result count(struct mm *mm, enum fault_kind kind, enum fault_result result)
+/* One more fault of this kind, for the process and for /proc/vmstat. */
+static void count_kind(struct mm *mm, enum fault_kind kind)
 {
     mm->counters.faults[kind]++;
     totals.kinds[kind]++;
+}
+
+static enum fault_result count(struct mm *mm, enum fault_kind kind, enum fault_result result)
+{
+    count_kind(mm, kind);
     if (result == FAULT_RESOLVED) {
         uint64_t rss = mm->counters.rss_anon + mm->counters.rss_file + mm->counters.rss_shmem;
         mm->counters.minor_faults++;
@@ -233,8 +239,7 @@ static struct vma *fault_grow_stack(struct mm *mm, struct vma *stack, vaddr_t va
     stack->start = new_start;
     int rc = vma_insert(&mm->vmas, stack);
     assert(rc == 0); /* the range below was free */
-    mm->counters.faults[FAULT_KIND_STACK_GROW]++;
-    totals.kinds[FAULT_KIND_STACK_GROW]++;
+    count_kind(mm, FAULT_KIND_STACK_GROW);
     return stack;
 }
 
