@@ -30,14 +30,14 @@ HOST_CC ?= gcc
 KERNEL_C_SRCS := \
 	kernel/main.c \
 	kernel/console.c \
-	kernel/serial.c \
-	kernel/vga.c \
+	kernel/drivers/serial.c \
+	kernel/drivers/vga.c \
 	kernel/multiboot.c \
 	kernel/cmdline.c \
 	kernel/gdt.c \
 	kernel/trap.c \
-	kernel/pic.c \
-	kernel/timer.c \
+	kernel/drivers/pic.c \
+	kernel/drivers/timer.c \
 	kernel/panic.c \
 	kernel/ksyms.c \
 	kernel/power.c \
@@ -46,7 +46,7 @@ KERNEL_C_SRCS := \
 	kernel/monitor.c \
 	kernel/bench.c \
 	kernel/cpu.c \
-	kernel/rtc.c \
+	kernel/drivers/rtc.c \
 	kernel/sched.c \
 	kernel/proc.c \
 	kernel/signal.c \
@@ -55,14 +55,14 @@ KERNEL_C_SRCS := \
 	kernel/sys_misc.c \
 	kernel/sys_mica.c \
 	kernel/strace.c \
-	kernel/vfs.c \
-	kernel/file.c \
-	kernel/pipe.c \
-	kernel/dev.c \
-	kernel/procfs.c \
-	kernel/procfs_mm.c \
-	kernel/initramfs.c \
-	kernel/sys_fs.c \
+	kernel/fs/vfs.c \
+	kernel/fs/file.c \
+	kernel/fs/pipe.c \
+	kernel/fs/dev.c \
+	kernel/fs/procfs.c \
+	kernel/fs/procfs_mm.c \
+	kernel/fs/initramfs.c \
+	kernel/fs/sys_fs.c \
 	kernel/tests/basics_test.c \
 	kernel/tests/vfs_test.c \
 	kernel/tests/procfs_test.c \

@@ -4,7 +4,7 @@
  * Each follows the Linux x86-64 system call of the same name: same
  * arguments, same structures, same errno. Time comes from the timer tick
  * (TIMER_HZ) since boot plus the wall-clock time read from the CMOS
- * real-time clock at boot (kernel/rtc.c).
+ * real-time clock at boot (kernel/drivers/rtc.c).
  */
 #include <arch/x86.h>
 #include <kernel/cpu.h>

@@ -26,7 +26,7 @@
 
 struct file;
 struct inode;
-struct pipe; /* kernel/pipe.c */
+struct pipe; /* kernel/fs/pipe.c */
 
 struct file_ops {
     /* Called when the file is opened; 0 or -errno (the open fails). Optional. */

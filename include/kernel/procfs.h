@@ -17,8 +17,8 @@
  * whole: they are "raw" files whose read function fills a kernel buffer
  * for any (offset, length) asked, a chunk at a time.
  *
- * kernel/procfs.c has the machinery and the process files (stat, status,
- * cmdline) and /proc/stat, uptime, loadavg; kernel/procfs_mm.c the memory
+ * kernel/fs/procfs.c has the machinery and the process files (stat, status,
+ * cmdline) and /proc/stat, uptime, loadavg; kernel/fs/procfs_mm.c the memory
  * files (maps, smaps, statm, pagemap, meminfo, vmstat, buddyinfo,
  * kpagecount, kpageflags).
  */
@@ -83,7 +83,7 @@ int procfs_show_pid_file(const char *name, struct proc *p, struct procfs_buf *bu
 ssize_t procfs_read_pid_file(const char *name, struct proc *p, void *kbuf, size_t len,
                              uint64_t offset);
 
-/* ---- kernel/procfs_mm.c ---- */
+/* ---- kernel/fs/procfs_mm.c ---- */
 
 /* Registers the memory files (called first by procfs_init: meminfo leads /proc). */
 void procfs_mm_init(void);

@@ -41,7 +41,7 @@ enum inode_kind {
 };
 
 struct file_ops;  /* include/kernel/file.h */
-struct pipe;      /* kernel/pipe.c */
+struct pipe;      /* kernel/fs/pipe.c */
 struct vm_object; /* include/mm/vmobject.h */
 struct linux_stat;
 struct inode;

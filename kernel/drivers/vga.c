@@ -1,5 +1,5 @@
 /*
- * kernel/vga.c - VGA text mode: an 80x25 array of (character, colour) cells.
+ * kernel/drivers/vga.c - VGA text mode: an 80x25 array of (character, colour) cells.
  *
  * The buffer sits at physical 0xb8000, reached through phys_to_virt(). The
  * cursor (row, col) is always inside the screen; writing past the last

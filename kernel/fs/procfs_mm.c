@@ -1,5 +1,5 @@
 /*
- * kernel/procfs_mm.c - the /proc files that show memory, in Linux's formats.
+ * kernel/fs/procfs_mm.c - the /proc files that show memory, in Linux's formats.
  *
  *   /proc/PID/maps       one line per VMA (proc(5))
  *   /proc/PID/smaps      the maps line, then what the page tables say about the VMA
@@ -589,7 +589,7 @@ static void mem_totals(struct mem_totals *t)
     for (pfn_t pfn = 0; pfn < frame_table_size; pfn++)
         if ((frame_table[pfn].flags & (PG_ALLOCATED | PG_CACHE)) == (PG_ALLOCATED | PG_CACHE))
             t->cached++;
-    /* whole frames, as every buffer of a /proc read (kernel/procfs.c): no slab stays behind */
+    /* whole frames, as every buffer of a /proc read (kernel/fs/procfs.c): no slab stays behind */
     struct mapped_count mc = { kzalloc(ALIGN_UP(frame_table_size / 8 + 1, PAGE_SIZE)), t };
     proc_for_each(count_process, &mc);
     kfree(mc.seen);

@@ -1,5 +1,5 @@
 /*
- * kernel/rtc.c - wall-clock time from the CMOS real-time clock.
+ * kernel/drivers/rtc.c - wall-clock time from the CMOS real-time clock.
  *
  * The RTC keeps the date in registers reached through ports 0x70/0x71,
  * usually in BCD. We read it once at boot (twice in a row until two reads

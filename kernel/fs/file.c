@@ -1,5 +1,5 @@
 /*
- * kernel/file.c - open files (struct file), regular-file and directory I/O,
+ * kernel/fs/file.c - open files (struct file), regular-file and directory I/O,
  * and the per-process descriptor table (struct files).
  *
  * A struct file holds one reference on its inode and is itself counted:

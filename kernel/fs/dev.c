@@ -1,5 +1,5 @@
 /*
- * kernel/dev.c - /dev/console (a tiny terminal line discipline), /dev/null, /dev/zero.
+ * kernel/fs/dev.c - /dev/console (a tiny terminal line discipline), /dev/null, /dev/zero.
  *
  * The console's input state is one struct tty. Bytes typed on the serial
  * line wait in the serial driver's ring until a reader takes them

@@ -1,5 +1,5 @@
 /*
- * kernel/sys_fs.c - the file system calls, with Linux's arguments, checks and errno.
+ * kernel/fs/sys_fs.c - the file system calls, with Linux's arguments, checks and errno.
  *
  * Each call turns user arguments into kernel ones (paths are copied with
  * strncpy_from_user into a kmalloc'd PATH_MAX buffer, every user pointer

@@ -1,5 +1,5 @@
 /*
- * kernel/initramfs.c - unpacking a cpio "newc" archive into the filesystem.
+ * kernel/fs/initramfs.c - unpacking a cpio "newc" archive into the filesystem.
  *
  * The format, entry after entry:
  *

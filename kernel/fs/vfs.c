@@ -1,5 +1,5 @@
 /*
- * kernel/vfs.c - the in-memory filesystem: inodes, directories, path walks.
+ * kernel/fs/vfs.c - the in-memory filesystem: inodes, directories, path walks.
  *
  * A directory holds a list of struct dir_entry {name, inode, cookie}. An
  * entry does not hold a reference: it counts in the inode's nlink. New

@@ -1,5 +1,5 @@
 /*
- * kernel/timer.c - the 8254 PIT as a fixed-rate tick.
+ * kernel/drivers/timer.c - the 8254 PIT as a fixed-rate tick.
  *
  * Channel 0 in mode 3 (square wave) divides the PIT's 1.193182 MHz input
  * down to TIMER_HZ interrupts a second. `ticks` only ever increases. Each

@@ -1,5 +1,5 @@
 /*
- * kernel/procfs.c - /proc: directories and files generated on lookup and read.
+ * kernel/fs/procfs.c - /proc: directories and files generated on lookup and read.
  *
  * Two tables of generators, global_files (/proc/NAME) and pid_files
  * (/proc/PID/NAME), say what exists. /proc itself is an ordinary directory
@@ -17,7 +17,7 @@
  * PID_POS_BASE + pid for each process, so a listing resumes at the right
  * pid however processes come and go.
  *
- * The memory files live in kernel/procfs_mm.c; this file has the
+ * The memory files live in kernel/fs/procfs_mm.c; this file has the
  * machinery, the per-process files (stat, status, cmdline) and the CPU and
  * time files (/proc/stat, uptime, loadavg).
  */

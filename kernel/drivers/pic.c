@@ -1,5 +1,5 @@
 /*
- * kernel/pic.c - the 8259A pair, remapped to vectors 32-47.
+ * kernel/drivers/pic.c - the 8259A pair, remapped to vectors 32-47.
  *
  * Initialisation is the four-word ICW sequence to each chip. The mask
  * register has one bit per line (1 = masked); the slave's line to the master

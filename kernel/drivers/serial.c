@@ -1,5 +1,5 @@
 /*
- * kernel/serial.c - COM1, the 16550 UART that QEMU connects to the terminal.
+ * kernel/drivers/serial.c - COM1, the 16550 UART that QEMU connects to the terminal.
  *
  * Output is polled (wait for "transmitter holding register empty", then
  * write). Input arrives by IRQ 4 into rx_ring, a single-producer (the

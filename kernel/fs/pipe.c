@@ -1,5 +1,5 @@
 /*
- * kernel/pipe.c - pipes: 16 page-sized buffers between a read end and a write end.
+ * kernel/fs/pipe.c - pipes: 16 page-sized buffers between a read end and a write end.
  *
  * A pipe holds its bytes the way Linux's does, in a ring of PIPE_SLOTS
  * slots, each a page with `len` unread bytes starting at `offset`. Slots
