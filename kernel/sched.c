@@ -121,9 +121,19 @@ int sleep_on(const void *channel)
     return signal_pending(p) ? -EINTR : 0;
 }
 
+void sleep_uninterruptible(const void *channel)
+{
+    struct proc *p = cpu0.current;
+    assert(p);
+    p->state = PROC_DISK_SLEEP;
+    p->wait_channel = channel;
+    schedule();
+    p->wait_channel = NULL;
+}
+
 static void wake_if_waiting(struct proc *p, void *channel)
 {
-    if (p->state == PROC_SLEEPING && p->wait_channel == channel)
+    if ((p->state == PROC_SLEEPING || p->state == PROC_DISK_SLEEP) && p->wait_channel == channel)
         sched_make_runnable(p);
 }
 

@@ -32,7 +32,8 @@
 enum proc_state {
     PROC_RUNNABLE,
     PROC_RUNNING,
-    PROC_SLEEPING,
+    PROC_SLEEPING,      /* woken by wakeup(channel), or by a signal */
+    PROC_DISK_SLEEP,    /* waiting for I/O: only wakeup(channel) ends it ('D' in ps) */
     PROC_ZOMBIE,
 };
 

@@ -24,6 +24,12 @@ void schedule(void);
  * arrived (the caller returns -EINTR, or restarts).
  */
 int sleep_on(const void *channel);
+/*
+ * Sleeps until wakeup(channel), and signals do not end the sleep: for
+ * waits that must finish (disk I/O, a page being read in). The process
+ * shows as 'D' in ps.
+ */
+void sleep_uninterruptible(const void *channel);
 /* Makes every process sleeping on channel RUNNABLE. */
 void wakeup(const void *channel);
 /* Switches from one process (or the idle loop) to another since boot (/proc/stat ctxt). */

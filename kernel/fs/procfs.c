@@ -433,6 +433,7 @@ static char state_letter(const struct proc *p)
     case PROC_RUNNABLE:
     case PROC_RUNNING: return 'R';
     case PROC_SLEEPING: return 'S';
+    case PROC_DISK_SLEEP: return 'D';
     case PROC_ZOMBIE: return 'Z';
     }
     return '?';
@@ -444,6 +445,7 @@ static const char *state_name(const struct proc *p)
     case PROC_RUNNABLE:
     case PROC_RUNNING: return "R (running)";
     case PROC_SLEEPING: return "S (sleeping)";
+    case PROC_DISK_SLEEP: return "D (disk sleep)";
     case PROC_ZOMBIE: return "Z (zombie)";
     }
     return "? (unknown)";
