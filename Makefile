@@ -63,6 +63,13 @@ KERNEL_C_SRCS := \
 	kernel/fs/procfs_mm.c \
 	kernel/fs/initramfs.c \
 	kernel/fs/sys_fs.c \
+	kernel/fs/mount.c \
+	kernel/fs/blockdev.c \
+	kernel/fs/pageio.c \
+	kernel/fs/bcache.c \
+	kernel/fs/sys_mount.c \
+	kernel/fs/ext2_vfs.c \
+	kernel/fs/flusher.c \
 	kernel/tests/basics_test.c \
 	kernel/tests/vfs_test.c \
 	kernel/tests/procfs_test.c \

@@ -120,5 +120,6 @@ void kmain(uint32_t magic, paddr_t info_phys)
     if (test)
         ktest_run(*test ? test : "all");
     start_init();
+    flusher_start(); /* after init, which is pid 1 */
     sched_idle();
 }

@@ -171,6 +171,30 @@ static void adopt(struct proc *parent, struct proc *child)
     list_push_back(&parent->children, &child->sibling);
 }
 
+/* ---- kernel threads ------------------------------------------------------------ */
+
+/* Where a kernel thread's first switch_context lands. */
+static __noreturn void kthread_entry(void)
+{
+    struct proc *p = cpu0.current;
+    p->kthread_fn(p->kthread_arg);
+    panic("kernel thread %s returned", p->name);
+}
+
+struct proc *kthread_start(const char *name, void (*fn)(void *arg), void *arg)
+{
+    int err = 0;
+    struct proc *p = proc_alloc(&err);
+    if (!p)
+        return NULL;
+    p->kthread_fn = fn;
+    p->kthread_arg = arg;
+    p->context->return_address = (uint64_t)kthread_entry;
+    strlcpy(p->name, name, PROC_NAME_MAX); /* no cmdline: ps shows [name], as for Linux's */
+    sched_make_runnable(p);
+    return p;
+}
+
 /* ---- starting init ---------------------------------------------------------- */
 
 int proc_start_init(const char *path, const char *const argv[])
@@ -315,6 +339,8 @@ static void release_resources(struct proc *p)
 static __noreturn void init_exited(int wait_status)
 {
     kprintf("mica: init exited (wait status %#x)\n", wait_status);
+    if (vfs_sync_all() < 0) /* power-off writes every dirty page first */
+        kprintf("mica: writing back the disks failed\n");
     qemu_exit_if_present(wait_status == 0 ? QEMU_EXIT_PASS : QEMU_EXIT_FAIL);
     power_off();
 }

@@ -11,6 +11,7 @@
  *   not present, private anonymous, read                fault_zero_page
  *   not present, private anonymous, write               fault_zero_fill
  *   not present, backed by a memory object              fault_object (private write: copy)
+ *     ... and not cached: read from the disk (major)    fault_object -> vmobject_get_page
  *   present, read-only, write, private writable VMA     fault_cow (reuse or copy)
  *   present, read-only, write, shared writable VMA      fault_shared_write
  *
@@ -19,6 +20,7 @@
  * zero frame is never written: it is only ever mapped read-only.
  */
 #include <arch/x86.h>
+#include <kernel/errno.h>
 #include <kernel/panic.h>
 #include <lib/string.h>
 #include <mm/fault.h>
@@ -155,11 +157,56 @@ static enum fault_result fault_cow_copy(struct mm *mm, struct vma *vma, vaddr_t 
     return count(mm, FAULT_KIND_COW_COPY, result);
 }
 
+/* A fault that waited for the disk: a major fault, as Linux counts them. */
+static enum fault_result count_major(struct mm *mm, enum fault_result result)
+{
+    count_kind(mm, FAULT_KIND_FILE_READ);
+    if (result == FAULT_RESOLVED) {
+        mm->counters.major_faults++;
+        totals.major++;
+    }
+    return result;
+}
+
+/* Maps the object's page itself (shared, or a private read): the PTE takes its own reference. */
+static enum fault_result map_object_page(struct mm *mm, struct vma *vma, vaddr_t page_va,
+                                         struct page *page, bool write)
+{
+    enum pt_prot prot = vma_pt_prot(vma->flags);
+    /*
+     * A private mapping maps it read-only so that a write copies it. A
+     * shared mapping of a disk file also starts read-only, so that the
+     * first store faults and the file can make room for the page on disk.
+     */
+    if (!(vma->flags & VM_SHARED) || (!write && vma->object->ops))
+        prot &= ~PT_WRITE;
+    frame_get(page);
+    if (pt_map_page(mm->pml4, page_va, page, prot) < 0) {
+        frame_put(page);
+        return FAULT_OUT_OF_MEMORY;
+    }
+    if (vma->object->kind == VMOBJECT_SHARED_ANON)
+        mm->counters.rss_shmem++;
+    else
+        mm->counters.rss_file++;
+    return FAULT_RESOLVED;
+}
+
+/* A shared page is about to be stored to: the file gets disk space for it (0 or SIGBUS). */
+static enum fault_result prepare_shared_write(struct vm_object *obj, uint64_t index)
+{
+    if (!obj->ops || !obj->ops->prepare_write)
+        return FAULT_RESOLVED;
+    uint64_t pos = index * PAGE_SIZE; /* the page, up to the end of the file */
+    uint64_t len = obj->size > pos ? MIN((uint64_t)PAGE_SIZE, obj->size - pos) : 0;
+    return obj->ops->prepare_write(obj, pos, len) < 0 ? FAULT_BUS_ERROR : FAULT_RESOLVED;
+}
+
 /*
  * Not present in a VMA backed by a memory object: map the object's page
- * (creating it, zeroed, if the object has none there yet). A private
- * mapping maps it read-only so that a write copies it, and a write fault
- * copies it at once. Past the end of a file: SIGBUS.
+ * (creating it, zeroed, or reading it from the disk, if it is not cached:
+ * that may sleep). A private write copies it at once. Past the end of a
+ * file, or when the disk cannot deliver the page: SIGBUS.
  */
 static enum fault_result fault_object(struct mm *mm, struct vma *vma, vaddr_t page_va, bool write)
 {
@@ -168,28 +215,25 @@ static enum fault_result fault_object(struct mm *mm, struct vma *vma, vaddr_t pa
     if (obj->kind == VMOBJECT_FILE && index >= ALIGN_UP(obj->size, PAGE_SIZE) / PAGE_SIZE)
         return FAULT_BUS_ERROR;
     struct page *page;
-    if (vmobject_page(obj, index, VMOBJECT_CREATE, &page) < 0)
-        return FAULT_OUT_OF_MEMORY;
-    bool shared = vma->flags & VM_SHARED;
-    if (write && !shared) {
-        enum fault_result result = map_private_copy(mm, vma, page_va, page);
+    bool major;
+    int err = vmobject_get_page(obj, index, VMOBJECT_CREATE, &page, &major);
+    if (err)
+        return err == -EIO ? FAULT_BUS_ERROR : FAULT_OUT_OF_MEMORY;
+    enum fault_result result;
+    if (major && (pt_lookup(mm->pml4, page_va) || vmobject_peek(obj, index) != page)) {
+        /* while we slept, the page was mapped, or truncated away: let the access retry */
+        result = FAULT_RESOLVED;
+    } else if (write && !(vma->flags & VM_SHARED)) {
+        result = map_private_copy(mm, vma, page_va, page);
         if (result == FAULT_RESOLVED)
             mm->counters.rss_anon++;
-        return count(mm, FAULT_KIND_FILE, result);
+    } else {
+        result = write ? prepare_shared_write(obj, index) : FAULT_RESOLVED;
+        if (result == FAULT_RESOLVED)
+            result = map_object_page(mm, vma, page_va, page, write);
     }
-    enum pt_prot prot = vma_pt_prot(vma->flags);
-    if (!shared)
-        prot &= ~PT_WRITE;
-    frame_get(page);
-    if (pt_map_page(mm->pml4, page_va, page, prot) < 0) {
-        frame_put(page);
-        return FAULT_OUT_OF_MEMORY;
-    }
-    if (obj->kind == VMOBJECT_SHARED_ANON)
-        mm->counters.rss_shmem++;
-    else
-        mm->counters.rss_file++;
-    return count(mm, FAULT_KIND_FILE, FAULT_RESOLVED);
+    frame_put(page);
+    return major ? count_major(mm, result) : count(mm, FAULT_KIND_FILE, result);
 }
 
 /* Write to a present read-only page of a private writable VMA: copy-on-write. */
@@ -205,9 +249,18 @@ static enum fault_result fault_cow(struct mm *mm, struct vma *vma, vaddr_t page_
     return fault_cow_copy(mm, vma, page_va, frame);
 }
 
-/* Write to a present read-only page of a shared writable VMA: allow it. */
-static enum fault_result fault_shared_write(struct mm *mm, vaddr_t page_va)
+/*
+ * Write to a present read-only page of a shared writable VMA: allow it,
+ * once a disk file has made room for the page.
+ */
+static enum fault_result fault_shared_write(struct mm *mm, struct vma *vma, vaddr_t page_va)
 {
+    if (vma->object) {
+        uint64_t index = (vma->offset + (page_va - vma->start)) / PAGE_SIZE;
+        enum fault_result result = prepare_shared_write(vma->object, index);
+        if (result != FAULT_RESOLVED)
+            return result;
+    }
     pt_make_writable(mm->pml4, page_va);
     return FAULT_RESOLVED;
 }
@@ -274,7 +327,7 @@ enum fault_result mm_fault(struct mm *mm, const struct fault *f)
                         : fault_zero_page(mm, vma, page_va);
     }
     if (f->write && !(pte_prot(*pte) & PT_WRITE))
-        return (vma->flags & VM_SHARED) ? fault_shared_write(mm, page_va)
+        return (vma->flags & VM_SHARED) ? fault_shared_write(mm, vma, page_va)
                                         : fault_cow(mm, vma, page_va, *pte);
     return FAULT_RESOLVED; /* another path mapped it already (a stale TLB entry) */
 }

@@ -40,6 +40,7 @@ static uint64_t hot_count;
 static uint64_t total_frames, free_frames;
 static uint64_t alloc_calls, free_calls, failed_allocs;
 static uint64_t fail_countdown; /* 0: off; n: the n-th allocation from now fails */
+static uint64_t dirty_pages;     /* PG_DIRTY pages */
 
 void frame_init(struct page *array, pfn_t nframes)
 {
@@ -55,6 +56,7 @@ void frame_init(struct page *array, pfn_t nframes)
     list_init(&hot_cache);
     hot_count = total_frames = free_frames = 0;
     alloc_calls = free_calls = failed_allocs = fail_countdown = 0;
+    dirty_pages = 0;
 }
 
 /*
@@ -231,6 +233,8 @@ void frame_free(struct page *page)
     unsigned order = page->order;
     free_calls++;
     free_frames += (uint64_t)1 << order;
+    if (page->flags & PG_DIRTY)
+        dirty_pages--; /* its file is gone: nothing to write back */
     page->refcount = 0;
     page->flags = 0;
 #if MICA_DEBUG
@@ -263,6 +267,28 @@ void frame_put(struct page *page)
         page->refcount = 1; /* frame_free frees a block its owner holds once */
         frame_free(page);
     }
+}
+
+void page_mark_dirty(struct page *page)
+{
+    if ((page->flags & (PG_DISK | PG_DIRTY)) != PG_DISK)
+        return;
+    page->flags |= PG_DIRTY;
+    dirty_pages++;
+}
+
+bool page_clear_dirty(struct page *page)
+{
+    if (!(page->flags & PG_DIRTY))
+        return false;
+    page->flags &= ~PG_DIRTY;
+    dirty_pages--;
+    return true;
+}
+
+uint64_t frame_dirty_count(void)
+{
+    return dirty_pages;
 }
 
 void frame_get_stats(struct frame_stats *stats)

@@ -10,6 +10,7 @@
  */
 #include <kernel/errno.h>
 #include <kernel/panic.h>
+#include <kernel/proc.h>
 #include <lib/format.h>
 #include <lib/string.h>
 #include <mm/frame.h>
@@ -190,4 +191,19 @@ struct mm *mm_fork(struct mm *parent)
     child->counters.rss_file = parent->counters.rss_file;
     child->counters.rss_shmem = parent->counters.rss_shmem;
     return child;
+}
+
+/* Moves the dirty bits of p's shared mappings of obj (arg) to the page cache. */
+static void collect_dirty_in(struct proc *p, void *arg)
+{
+    if (!p->mm)
+        return;
+    for (struct vma *v = vma_first(&p->mm->vmas); v; v = vma_next(v))
+        if (v->object == arg && (v->flags & VM_SHARED))
+            pt_collect_dirty(p->mm->pml4, v->start, v->end);
+}
+
+void mm_collect_dirty(struct vm_object *obj)
+{
+    proc_for_each(collect_dirty_in, obj);
 }

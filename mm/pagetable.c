@@ -309,6 +309,8 @@ static void visit_unmap(struct range_walk *w, pte_t *table, unsigned first, unsi
         if (!pte_present(table[i]))
             continue;
         struct page *frame = pte_frame(table[i]);
+        if (table[i] & X86_PTE_DIRTY)
+            page_mark_dirty(frame); /* a store through a shared file mapping: write it back */
         table[i] = 0;
         removed++;
         note_flush(w, va);
@@ -354,6 +356,24 @@ void pt_protect_range(pte_t *pml4, vaddr_t start, vaddr_t end, enum pt_prot prot
 {
     prot |= PT_USER;
     struct range_walk w = { .start = start, .end = end, .visit = visit_protect, .arg = &prot };
+    walk_range(&w, pml4);
+}
+
+static void visit_clean(struct range_walk *w, pte_t *table, unsigned first, unsigned last,
+                        vaddr_t va)
+{
+    for (unsigned i = first; i < last; i++, va += PAGE_SIZE) {
+        if (!pte_present(table[i]) || !(table[i] & X86_PTE_DIRTY))
+            continue;
+        page_mark_dirty(pte_frame(table[i]));
+        table[i] &= ~X86_PTE_DIRTY;
+        note_flush(w, va); /* else the CPU keeps writing without setting the bit again */
+    }
+}
+
+void pt_collect_dirty(pte_t *pml4, vaddr_t start, vaddr_t end)
+{
+    struct range_walk w = { .start = start, .end = end, .visit = visit_clean };
     walk_range(&w, pml4);
 }
 

@@ -70,7 +70,8 @@ struct blk_device {
     uint32_t rdev;           /* st_rdev of /dev/NAME (Linux's major:minor encoding) */
     const struct blk_ops *ops;
     void *driver;            /* the driver's own state */
-    struct vm_object *cache; /* the device's page cache (metadata, raw reads); set by the VFS */
+    struct vm_object *cache; /* the page cache of its filesystem's metadata blocks (kernel/fs/bcache.c) */
+    uint32_t cache_block_size; /* the block size that cache is indexed by */
     /* statistics since boot, as /proc/diskstats and /proc/vmstat count them */
     uint64_t reads, writes;                 /* completed requests */
     uint64_t sectors_read, sectors_written;

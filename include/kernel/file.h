@@ -136,6 +136,11 @@ int files_close(struct files *f, int fd);
 int files_get_cloexec(struct files *f, int fd);
 int files_set_cloexec(struct files *f, int fd, bool cloexec);
 
+/* How an open disk node (/dev/vda) reads and writes its sectors (kernel/fs/blockdev.c). */
+extern const struct file_ops blockdev_file_ops;
+/* Creates /dev/vda, /dev/vdb... for the disks the drivers found (called by vfs_init). */
+void blockdev_init(void);
+
 /*
  * Creates a pipe: *read_end (O_RDONLY) and *write_end (O_WRONLY), each
  * with one reference; flags may hold O_NONBLOCK. 0 or -ENOMEM.

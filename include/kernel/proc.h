@@ -87,6 +87,9 @@ struct proc {
     struct rlimit_pair rlimits[RLIMIT_NLIMITS]; /* include/uapi/resource.h */
     struct { int root_pid, fd; } trace; /* strace (include/kernel/strace.h): traced if root_pid != 0 */
 
+    void (*kthread_fn)(void *arg);   /* a kernel thread: its body (and no mm, no files) */
+    void *kthread_arg;
+
     uint64_t start_ticks;
     uint64_t user_ticks, system_ticks;
     uint64_t min_faults, maj_faults; /* copied from the mm when it goes, for wait4's rusage */
@@ -104,6 +107,13 @@ void proc_for_each(void (*fn)(struct proc *p, void *arg), void *arg);
 int proc_count(void);
 /* Processes created since boot (fork, clone and the first), for /proc/stat. */
 uint64_t proc_created(void);
+
+/*
+ * Starts a kernel thread: a process with no address space or files that
+ * runs fn(arg) in kernel mode, forever (fn must not return). ps shows it
+ * as [name]. Returns it, or NULL when out of memory.
+ */
+struct proc *kthread_start(const char *name, void (*fn)(void *arg), void *arg);
 
 /* Starts /init (or the given path) as pid 1; returns only if that fails. */
 int proc_start_init(const char *path, const char *const argv[]);

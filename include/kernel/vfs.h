@@ -1,10 +1,19 @@
 /*
- * include/kernel/vfs.h - the in-memory filesystem: inodes, directories, paths.
+ * include/kernel/vfs.h - the file tree: inodes, directories, paths, mounts.
  *
- * Every file lives in memory. A struct inode is one file of some kind:
- * a directory (a list of named entries), a regular file (its bytes are a
- * vm_object, the page cache that mmap maps too), a character device (its
- * file_ops), a pipe, or a generated /proc file (made on read).
+ * A struct inode is one file of some kind: a directory (a list of named
+ * entries), a regular file (its bytes are a vm_object, the page cache that
+ * mmap maps too), a symbolic link, a character or block device, a pipe,
+ * or a generated /proc file (made on read).
+ *
+ * Filesystems: the tree starts in memory (the root filesystem, a ramfs
+ * filled from the initramfs). A disk filesystem (ext2) is mounted on a
+ * directory; its struct super_block has fs_ops, and the in-memory tree
+ * then mirrors the disk: a directory's entries are read from the disk the
+ * first time it is searched or listed ("populated"), and every change
+ * (create, unlink, rename...) is made on the disk through fs_ops first and
+ * only then in memory, so the two always agree. The in-memory entries are
+ * what Linux calls the dentry cache.
  *
  * Lifetime: `nlink` counts the directory entries naming an inode (plus "."
  * and each subdirectory's ".." for a directory); `refcount` counts the
@@ -27,6 +36,8 @@
 #define VFS_NAME_MAX 255  /* bytes in one path component (Linux NAME_MAX) */
 #define VFS_PATH_MAX 4096 /* bytes in a path, NUL included (Linux PATH_MAX) */
 
+#define VFS_SYMLINK_MAX 40 /* symbolic links followed in one path walk (Linux's MAXSYMLINKS) */
+
 /* st_dev of each kind of filesystem (values like Linux's anonymous devices) */
 #define VFS_DEV_ROOT 0x11
 #define VFS_DEV_PROC 0x16
@@ -38,13 +49,72 @@ enum inode_kind {
     INODE_CHARDEV,
     INODE_FIFO,      /* a pipe */
     INODE_GENERATED, /* a /proc file: contents made when read */
+    INODE_SYMLINK,   /* a symbolic link: its target is a path */
+    INODE_BLKDEV,    /* a disk (/dev/vda): reads and writes its sectors */
 };
 
 struct file_ops;  /* include/kernel/file.h */
 struct pipe;      /* kernel/fs/pipe.c */
 struct vm_object; /* include/mm/vmobject.h */
 struct linux_stat;
+struct linux_statfs;
 struct inode;
+struct super_block;
+struct blk_device;
+
+/*
+ * What a disk filesystem does for the VFS (kernel/fs/ext2_vfs.c). Each
+ * change is made on the disk here; the VFS then makes the same change in
+ * memory (entries, nlink), so the functions must leave nlink as the VFS
+ * expects: a new inode comes with nlink 0, and the VFS counts its links.
+ * All return 0 or -errno (-ENOSPC, -EIO, -EUCLEAN, -EMLINK...).
+ */
+struct fs_ops {
+    /* Adds dir's entries (read from the disk) with vfs_populate_entry(). */
+    int (*populate)(struct inode *dir);
+    /* A new inode of mode (S_IFREG, S_IFDIR...) named name in dir; *out referenced. */
+    int (*create)(struct inode *dir, const char *name, uint32_t mode, struct inode **out);
+    int (*link)(struct inode *dir, const char *name, struct inode *target);
+    /* Removes name (naming victim, a file or an empty directory) from dir. */
+    int (*unlink)(struct inode *dir, const char *name, struct inode *victim);
+    /* Moves old_name to new_name, replacing target (NULL when new_name is free). */
+    int (*rename)(struct inode *old_dir, const char *old_name, struct inode *new_dir,
+                  const char *new_name, struct inode *src, struct inode *target);
+    /* A new symbolic link name -> target in dir; *out referenced. */
+    int (*symlink)(struct inode *dir, const char *name, const char *target, struct inode **out);
+    /* Copies a symlink's target into buf; returns its length. */
+    int (*readlink)(struct inode *ino, char *buf, size_t size);
+    /* The inode's mode, times or size changed in memory: store them. */
+    int (*write_inode)(struct inode *ino);
+    /* Frees the blocks past length (the page cache is already cut). */
+    int (*truncate)(struct inode *ino, uint64_t length);
+    /* The in-memory inode goes: free it on disk too if nlink is 0. */
+    void (*evict)(struct inode *ino);
+    /* Fills the statfs fields the filesystem knows. */
+    int (*statfs)(struct super_block *sb, struct linux_statfs *st);
+    /* Writes the filesystem's own metadata (superblock, counts) to its caches. */
+    int (*sync)(struct super_block *sb);
+    /* mount -o remount: the per-mount flags change to flags (MS_RDONLY on or off). */
+    int (*remount)(struct super_block *sb, unsigned long flags);
+    /* The last step of umount (everything is written and the tree is gone). */
+    void (*unmount)(struct super_block *sb);
+};
+
+/* One mounted filesystem. */
+struct super_block {
+    const char *type;           /* "ext2", "rootfs", "proc" */
+    char source[32];            /* what mount was given ("/dev/vdb"), for /proc/mounts */
+    unsigned long flags;        /* MS_RDONLY, MS_NOSUID, ... as mount(2) takes them */
+    uint32_t dev;               /* st_dev of its files */
+    const struct fs_ops *ops;   /* NULL: in memory only */
+    struct blk_device *bdev;    /* the disk, for a disk filesystem */
+    void *fs_private;           /* the filesystem's own (struct ext2_fs) */
+    struct inode *root;         /* its top directory (referenced) */
+    struct inode *covered;      /* the directory it is mounted on (referenced); NULL for "/" */
+    uint32_t block_size;        /* st_blksize of its files (0: a page) */
+    struct list_node inodes;    /* its inodes in memory (struct inode.sb_link) */
+    struct list_node link;      /* the mount list, in mount order */
+};
 
 /*
  * getdents: called once per directory entry with the position just after
@@ -74,8 +144,14 @@ struct inode {
     uint32_t refcount;
     bool anonymous;      /* not in any directory: freed when refcount reaches 0 */
     uint32_t dev, rdev;  /* st_dev; st_rdev of a device */
+    uint32_t uid, gid;   /* as stored on a disk; 0 for files mica makes */
     uint64_t atime_ns, mtime_ns, ctime_ns; /* nanoseconds since 1970, as vfs_now_ns */
-    struct inode *parent; /* a directory's "..", with a reference; NULL for "/" */
+    struct inode *parent; /* a directory's "..", with a reference; NULL for a filesystem's top */
+    struct super_block *sb; /* the filesystem it is on (NULL: the root ramfs or /proc) */
+    void *fs_private;     /* the disk filesystem's copy of its inode */
+    struct list_node sb_link; /* on sb->inodes: every in-memory inode of a disk filesystem */
+    uint64_t disk_blocks; /* st_blocks of a disk file: 512-byte units it occupies */
+    uint64_t disk_size;   /* st_size of a disk directory or symlink */
 
     /* INODE_REGULAR: the bytes; data->size is the file's length */
     struct vm_object *data;
@@ -86,6 +162,13 @@ struct inode {
     uint64_t next_cookie;      /* the cookie the next entry gets (getdents order) */
     uint64_t dir_size;         /* st_size, as tmpfs counts it: 20 bytes per entry */
     const struct dir_ops *dir_ops;
+    bool populated;            /* a disk directory's entries have been read */
+    struct super_block *mounted; /* a filesystem mounted on this directory */
+
+    /* INODE_SYMLINK of the root ramfs: the target (kmalloc'd) */
+    char *symlink;
+    /* INODE_BLKDEV: the disk */
+    struct blk_device *bdev;
 
     /* INODE_CHARDEV, INODE_GENERATED: how an open file behaves */
     const struct file_ops *fops;
@@ -174,6 +257,65 @@ int vfs_chmod(struct inode *ino, uint32_t mode);
  * or -ENOTDIR.
  */
 int vfs_getdents(struct inode *dir, uint64_t *pos, dir_emit_fn emit, void *ctx);
+/*
+ * Follows symbolic links: vfs_lookup_at resolves the last component too;
+ * vfs_lookup_nofollow leaves a symlink there as it is (lstat, readlink).
+ */
+int vfs_lookup_nofollow(struct inode *base, const char *path, struct inode **out);
+/* link(2): a new name new_path for the file at old_path (not a directory: -EPERM). */
+int vfs_link_at(struct inode *old_base, const char *old_path, struct inode *new_base,
+                const char *new_path, bool follow);
+/* symlink(2): a new symbolic link at path whose target is `target`. */
+int vfs_symlink_at(struct inode *base, const char *target, const char *path);
+/* readlink(2): copies the target (no NUL) into buf; its length, or -EINVAL if ino is not a link. */
+int vfs_readlink(struct inode *ino, char *buf, size_t size);
+/* Sets atime and mtime (utimensat); ctime becomes now. */
+int vfs_set_times(struct inode *ino, uint64_t atime_ns, uint64_t mtime_ns);
+/* The inode's mode, times or size changed: a disk filesystem stores them. */
+void inode_changed(struct inode *ino);
+/* A block device node at path for disk dev (/dev/vda). */
+int vfs_create_blockdev(const char *path, uint32_t mode, struct blk_device *dev, uint32_t rdev);
+
+/* ---- mounts (kernel/fs/mount.c) ---- */
+/* Registers sb (root set) as mounted on directory `on` (NULL for the first, "/"). */
+int vfs_mount(struct super_block *sb, struct inode *on);
+/*
+ * Unmounts the filesystem whose root is `root`: -EINVAL if it is not a
+ * mount's root, -EBUSY when a process has a file open on it, its working
+ * directory in it, a mapping of one of its files, or a mount below it.
+ * Dirty pages are written back first.
+ */
+int vfs_umount(struct inode *root);
+/* The super_block of the filesystem ino is on (the root ramfs's for ino without one). */
+struct super_block *inode_sb(const struct inode *ino);
+/* Calls fn(sb, arg) for every mount, in mount order (for /proc/mounts). */
+void vfs_for_each_mount(void (*fn)(struct super_block *sb, void *arg), void *arg);
+/* Writes every filesystem's metadata and every dirty page; waits. 0 or the first error. */
+int vfs_sync_all(void);
+/* The same for one disk filesystem: its files' dirty pages, then its metadata. */
+int vfs_sync_sb(struct super_block *sb);
+/* Starts the kernel thread that writes dirty pages back every few seconds (kernel/fs/flusher.c). */
+void flusher_start(void);
+/* Whether a filesystem on dev is mounted. */
+bool vfs_bdev_mounted(const struct blk_device *dev);
+struct procfs_buf;
+struct proc;
+/* /proc/mounts: one line per mount in Linux's format (kernel/fs/sys_mount.c). */
+int show_mounts(struct procfs_buf *buf, struct proc *p);
+/*
+ * For fs_ops->populate: adds the entry name -> child to directory dir
+ * without counting a link (child's nlink is already the disk's). Like
+ * every entry, it holds no reference: the caller drops its own after.
+ * 0 or -ENOMEM.
+ */
+int vfs_populate_entry(struct inode *dir, const char *name, struct inode *child);
+/* Forgets the in-memory entries under dir, recursively (the disk is untouched). */
+void vfs_forget_entries(struct inode *dir);
+/* Frees an in-memory inode of a filesystem being unmounted, whatever its refcount (fs_ops->evict runs). */
+void inode_discard(struct inode *ino);
+/* A new inode of kind/mode for a disk filesystem's sb (refcount 1, nlink 0), on sb->inodes. */
+struct inode *inode_alloc_fs(struct super_block *sb, enum inode_kind kind, uint32_t mode);
+
 /* Fills *st as stat(2) reports ino. */
 void vfs_stat(struct inode *ino, struct linux_stat *st);
 /* truncate: sets a regular file's length. -EISDIR for a directory, -EINVAL for other kinds. */

@@ -30,6 +30,11 @@ enum page_flag {
     PG_SLAB = 1 << 5,      /* an allocated frame carved into kmalloc objects */
     PG_ZERO = 1 << 6,      /* the shared zero frame (mm/fault.c): mapped read-only, never counted in RSS */
     PG_CACHE = 1 << 7,     /* a page of a memory object (file data, shared memory) */
+    /* page-cache states (mm/vmobject.c); private_data then names the owning vm_object */
+    PG_DISK = 1 << 8,      /* a cache page of a disk-backed object: it can be read and written back */
+    PG_LOCKED = 1 << 9,    /* I/O in flight: wait (vmobject_wait_page) before using the contents */
+    PG_DIRTY = 1 << 10,    /* newer than the disk: writeback must write it */
+    PG_ERROR = 1 << 11,    /* the read that filled it failed */
 };
 
 struct page {
@@ -91,6 +96,16 @@ void frame_free(struct page *page);
 void frame_get(struct page *page);
 /* Drops a reference; frees the block when it was the last. */
 void frame_put(struct page *page);
+
+/*
+ * Dirty page-cache pages. page_mark_dirty sets PG_DIRTY on a PG_DISK page
+ * (others have no disk to go back to) and counts it; page_clear_dirty
+ * clears it and returns whether it was set. The count is /proc/meminfo's
+ * Dirty; a dirty page that is freed (a truncated file) leaves the count.
+ */
+void page_mark_dirty(struct page *page);
+bool page_clear_dirty(struct page *page);
+uint64_t frame_dirty_count(void);
 
 /* Empties the hot-frame cache into the buddy lists (so blocks can merge). */
 void frame_cache_drain(void);

@@ -20,6 +20,7 @@ enum fault_kind {
     FAULT_KIND_COW_COPY,   /* write to a shared copy-on-write page: copied */
     FAULT_KIND_COW_REUSE,  /* write to a copy-on-write page with no other mapper: reused */
     FAULT_KIND_FILE,       /* a page of a memory object (file, shared memory) */
+    FAULT_KIND_FILE_READ,  /* ... that had to be read from the disk first (a major fault) */
     FAULT_KIND_STACK_GROW, /* the stack VMA grew down to cover the address */
     FAULT_KIND_SIGSEGV,    /* not resolvable: the process gets SIGSEGV */
     FAULT_KINDS
@@ -87,6 +88,12 @@ void mm_unmap_pages(struct mm *mm, const struct vma *vma, vaddr_t start, vaddr_t
  * mm/mmap.c, which already walks processes (kernel/proc.h).
  */
 void mm_truncate_object(struct vm_object *obj, uint64_t size);
+
+/*
+ * Before obj is written back: moves the CPU's dirty bits of every shared
+ * mapping of obj, in every process, to the page cache (PG_DIRTY). (mm/mm.c)
+ */
+void mm_collect_dirty(struct vm_object *obj);
 
 /* The page-table permissions a VMA's flags allow for its pages. */
 enum pt_prot vma_pt_prot(uint32_t vma_flags);

@@ -144,6 +144,12 @@ struct pt_unmapped pt_unmap_range(pte_t *pml4, vaddr_t start, vaddr_t end);
  */
 void pt_protect_range(pte_t *pml4, vaddr_t start, vaddr_t end, enum pt_prot prot);
 /*
+ * Moves the CPU's dirty bits of the present pages in [start, end) to their
+ * frames (page_mark_dirty) and clears them in the PTEs (flushing the TLB),
+ * so writeback knows which pages of a shared file mapping were stored to.
+ */
+void pt_collect_dirty(pte_t *pml4, vaddr_t start, vaddr_t end);
+/*
  * Copies the present leaves of [start, end) from src into dst (fork;
  * nothing may be mapped in dst's range yet),
  * taking a frame reference for each; in PT_COPY_COW mode writable pages

@@ -44,6 +44,8 @@
 #define S_IFREG 0100000
 #define S_IFIFO 0010000
 #define S_IFLNK 0120000
+#define S_IFBLK 0060000
+#define S_IFSOCK 0140000
 
 #define F_OK 0
 #define X_OK 1
@@ -83,7 +85,9 @@ struct linux_dirent64 {
 #define DT_CHR 2
 #define DT_DIR 4
 #define DT_REG 8
+#define DT_BLK 6
 #define DT_LNK 10
+#define DT_SOCK 12
 
 /* ioctl requests mica answers on a terminal */
 #define TCGETS 0x5401

@@ -32,22 +32,36 @@
 
 /* ---- regular files and directories ------------------------------------------- */
 
+/*
+ * Copies one chunk (within one page) of the file at pos to user memory.
+ * A disk file's page is read in if it is not cached (this may sleep, so
+ * the page is held with a reference while it is copied); a page the
+ * in-memory filesystem never wrote is a hole and reads as zeroes.
+ */
+static int regular_read_chunk(struct vm_object *obj, uint64_t pos, vaddr_t buf, size_t chunk)
+{
+    enum vmobject_lookup mode = obj->ops ? VMOBJECT_CREATE : VMOBJECT_FIND;
+    struct page *page;
+    int err = vmobject_get_page(obj, pos / PAGE_SIZE, mode, &page, NULL);
+    if (err == -ENOENT)
+        return clear_user(buf, chunk);
+    if (err)
+        return err;
+    err = copy_to_user(buf, (char *)page_to_virt(page) + pos % PAGE_SIZE, chunk);
+    frame_put(page);
+    return err;
+}
+
 static ssize_t regular_read(struct file *file, vaddr_t buf, size_t len, uint64_t *offset)
 {
     struct vm_object *obj = file->inode->data;
-    if (*offset >= obj->size)
-        return 0;
-    len = MIN(len, obj->size - *offset);
     size_t done = 0;
     while (done < len) {
         uint64_t pos = *offset + done;
-        size_t chunk = MIN(len - done, PAGE_SIZE - pos % PAGE_SIZE);
-        struct page *page;
-        int err;
-        if (vmobject_page(obj, pos / PAGE_SIZE, VMOBJECT_FIND, &page) == 0)
-            err = copy_to_user(buf + done, (char *)page_to_virt(page) + pos % PAGE_SIZE, chunk);
-        else
-            err = clear_user(buf + done, chunk); /* a hole */
+        if (pos >= obj->size) /* checked every page: the file may shrink while we sleep */
+            break;
+        size_t chunk = MIN(MIN(len - done, PAGE_SIZE - pos % PAGE_SIZE), obj->size - pos);
+        int err = regular_read_chunk(obj, pos, buf + done, chunk);
         if (err) {
             if (done == 0)
                 return err;
@@ -59,13 +73,33 @@ static ssize_t regular_read(struct file *file, vaddr_t buf, size_t len, uint64_t
     return (ssize_t)done;
 }
 
-/* Copies one chunk (within one page) from user memory into the file at pos. */
+/*
+ * How a write finds its page: a page it covers whole, or one that lies
+ * wholly past the end of the file, need not be read from the disk first.
+ */
+static enum vmobject_lookup write_lookup(struct vm_object *obj, uint64_t pos, size_t chunk)
+{
+    bool whole = pos % PAGE_SIZE == 0 && chunk == PAGE_SIZE;
+    bool past_end = ALIGN_DOWN(pos, PAGE_SIZE) >= obj->size;
+    return whole || past_end ? VMOBJECT_OVERWRITE : VMOBJECT_CREATE;
+}
+
+/*
+ * Copies one chunk (within one page) from user memory into the file at
+ * pos. The page is read first and only then does the disk make room for
+ * the chunk: a block allocated before the read would be read back with
+ * whatever an old file left in it.
+ */
 static int regular_write_chunk(struct vm_object *obj, uint64_t pos, vaddr_t buf, size_t chunk)
 {
     struct page *page;
-    int err = vmobject_page(obj, pos / PAGE_SIZE, VMOBJECT_CREATE, &page);
+    int err = vmobject_get_page(obj, pos / PAGE_SIZE, write_lookup(obj, pos, chunk), &page, NULL);
     if (err)
         return err;
+    if (obj->ops && obj->ops->prepare_write && (err = obj->ops->prepare_write(obj, pos, chunk))) {
+        frame_put(page);
+        return err;
+    }
     char *dst = (char *)page_to_virt(page) + pos % PAGE_SIZE;
     err = copy_from_user(dst, buf, chunk);
     if (err && pos + chunk > obj->size) {
@@ -73,6 +107,8 @@ static int regular_write_chunk(struct vm_object *obj, uint64_t pos, vaddr_t buf,
         uint64_t from = MAX(pos, obj->size);
         memset(dst + (from - pos), 0, pos + chunk - from);
     }
+    vmobject_dirty_page(obj, page);
+    frame_put(page);
     return err;
 }
 
@@ -106,12 +142,15 @@ static ssize_t regular_write(struct file *file, vaddr_t buf, size_t len, uint64_
     return (ssize_t)done;
 }
 
-/* Whether byte pos of a regular file is in a page that exists (data), not a hole. */
+/*
+ * Whether byte pos of a regular file is in a page that exists (data), not
+ * a hole. On a disk every byte counts as data (mica does not ask the disk
+ * filesystem for holes: Linux's generic answer too).
+ */
 static bool is_data(struct inode *ino, uint64_t pos)
 {
-    struct page *page;
-    return ino->kind != INODE_REGULAR ||
-           vmobject_page(ino->data, pos / PAGE_SIZE, VMOBJECT_FIND, &page) == 0;
+    return ino->kind != INODE_REGULAR || ino->data->ops ||
+           vmobject_peek(ino->data, pos / PAGE_SIZE) != NULL;
 }
 
 /*
@@ -211,6 +250,8 @@ static const struct file_ops *ops_for(const struct inode *ino)
     case INODE_CHARDEV:
     case INODE_GENERATED: return ino->fops;
     case INODE_FIFO: return NULL; /* pipes are made by pipe(), never opened by name */
+    case INODE_BLKDEV: return &blockdev_file_ops;
+    case INODE_SYMLINK: return NULL; /* open follows links: this one was not followed */
     }
     return NULL;
 }

@@ -526,6 +526,7 @@ static void status_faults(struct procfs_buf *buf, const struct mm *mm)
         [FAULT_KIND_COW_COPY] = "MicaFaultCowCopy",
         [FAULT_KIND_COW_REUSE] = "MicaFaultCowReuse",
         [FAULT_KIND_FILE] = "MicaFaultFile",
+        [FAULT_KIND_FILE_READ] = "MicaFaultFileRead",
         [FAULT_KIND_STACK_GROW] = "MicaFaultStackGrow",
         [FAULT_KIND_SIGSEGV] = "MicaFaultSigsegv",
     };
@@ -641,6 +642,8 @@ void procfs_init(void)
     procfs_add_file("stat", show_stat_global);
     procfs_add_file("uptime", show_uptime);
     procfs_add_file("loadavg", show_loadavg);
+    procfs_add_file("mounts", show_mounts);
+    procfs_add_pid_file("mounts", show_mounts);
     procfs_add_pid_file("cmdline", show_cmdline);
     procfs_add_pid_file("stat", show_stat);
     procfs_add_pid_file("status", show_status);

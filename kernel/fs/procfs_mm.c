@@ -527,6 +527,10 @@ struct mem_totals {
     struct frame_stats frames;
     uint64_t slab;          /* kmalloc slab frames */
     uint64_t cached;        /* page-cache frames: files and shared memory (PG_CACHE) */
+    uint64_t shmem;         /* ... of them, in memory only (the root ramfs, shared memory) */
+    uint64_t buffers;       /* ... of them, disks' own pages: filesystem metadata (Buffers) */
+    uint64_t disk_file;     /* ... of them, file pages read from or bound for a disk */
+    uint64_t dirty;         /* disk pages newer than the disk */
     uint64_t anon;          /* distinct private frames some PTE maps */
     uint64_t file_mapped;   /* distinct page-cache frames some PTE maps */
     uint64_t page_tables;   /* page-table frames of every address space */
@@ -589,6 +593,9 @@ static void mem_totals(struct mem_totals *t)
     for (pfn_t pfn = 0; pfn < frame_table_size; pfn++)
         if ((frame_table[pfn].flags & (PG_ALLOCATED | PG_CACHE)) == (PG_ALLOCATED | PG_CACHE))
             t->cached++;
+    vmobject_disk_pages(&t->disk_file, &t->buffers);
+    t->shmem = t->cached - MIN(t->cached, t->disk_file + t->buffers);
+    t->dirty = frame_dirty_count();
     /* whole frames, as every buffer of a /proc read (kernel/fs/procfs.c): no slab stays behind */
     struct mapped_count mc = { kzalloc(ALIGN_UP(frame_table_size / 8 + 1, PAGE_SIZE)), t };
     proc_for_each(count_process, &mc);
@@ -635,27 +642,30 @@ static void meminfo_usage(struct procfs_buf *buf, const struct mem_totals *t)
 {
     meminfo_pages(buf, "MemTotal:", t->frames.total_frames);
     meminfo_pages(buf, "MemFree:", t->frames.free_frames);
-    /* page-cache frames live only in RAM (no disk, no swap): nothing is reclaimable */
+    /*
+     * mica does not reclaim yet (no LRU, no swap): a page-cache page goes
+     * only with its file, so nothing counts as available but free memory.
+     */
     meminfo_pages(buf, "MemAvailable:", t->frames.free_frames);
-    meminfo_pages(buf, "Buffers:", 0);
-    meminfo_pages(buf, "Cached:", t->cached);
+    meminfo_pages(buf, "Buffers:", t->buffers);
+    meminfo_pages(buf, "Cached:", t->cached - t->buffers);
     meminfo_pages(buf, "SwapCached:", 0);
-    /* as for Linux's tmpfs, file pages are swap-backed: they sit on the anon lists */
+    /* in-memory files and shared memory are swap-backed on Linux: on the anon lists */
     meminfo_pages(buf, "Active:", t->anon + t->cached);
     meminfo_pages(buf, "Inactive:", 0);
-    meminfo_pages(buf, "Active(anon):", t->anon + t->cached);
+    meminfo_pages(buf, "Active(anon):", t->anon + t->shmem);
     meminfo_pages(buf, "Inactive(anon):", 0);
-    meminfo_pages(buf, "Active(file):", 0);
+    meminfo_pages(buf, "Active(file):", t->disk_file + t->buffers);
     meminfo_pages(buf, "Inactive(file):", 0);
     meminfo_pages(buf, "Unevictable:", 0);
     meminfo_pages(buf, "Mlocked:", 0);
     meminfo_pages(buf, "SwapTotal:", 0);
     meminfo_pages(buf, "SwapFree:", 0);
-    meminfo_pages(buf, "Dirty:", 0);
+    meminfo_pages(buf, "Dirty:", t->dirty);
     meminfo_pages(buf, "Writeback:", 0);
     meminfo_pages(buf, "AnonPages:", t->anon);
     meminfo_pages(buf, "Mapped:", t->file_mapped);
-    meminfo_pages(buf, "Shmem:", t->cached);
+    meminfo_pages(buf, "Shmem:", t->shmem);
 }
 
 /* The kernel's own use, commit, and the lines for what mica does not have. */
@@ -720,6 +730,7 @@ static int show_vmstat(struct procfs_buf *buf, struct proc *p __unused)
         [FAULT_KIND_COW_COPY] = "mica_fault_cow_copy",
         [FAULT_KIND_COW_REUSE] = "mica_fault_cow_reuse",
         [FAULT_KIND_FILE] = "mica_fault_file",
+        [FAULT_KIND_FILE_READ] = "mica_fault_file_read",
         [FAULT_KIND_STACK_GROW] = "mica_fault_stack_grow",
         [FAULT_KIND_SIGSEGV] = "mica_fault_sigsegv",
     };
@@ -729,22 +740,24 @@ static int show_vmstat(struct procfs_buf *buf, struct proc *p __unused)
     fault_get_totals(&f);
     vmstat_line(buf, "nr_free_pages", t.frames.free_frames);
     vmstat_line(buf, "nr_inactive_anon", 0);
-    vmstat_line(buf, "nr_active_anon", t.anon + t.cached);
+    vmstat_line(buf, "nr_active_anon", t.anon + t.shmem);
     vmstat_line(buf, "nr_inactive_file", 0);
-    vmstat_line(buf, "nr_active_file", 0);
+    vmstat_line(buf, "nr_active_file", t.disk_file + t.buffers);
     vmstat_line(buf, "nr_unevictable", 0);
     vmstat_line(buf, "nr_slab_reclaimable", 0);
     vmstat_line(buf, "nr_slab_unreclaimable", t.slab);
     vmstat_line(buf, "nr_anon_pages", t.anon);
     vmstat_line(buf, "nr_mapped", t.file_mapped);
     vmstat_line(buf, "nr_file_pages", t.cached);
-    vmstat_line(buf, "nr_dirty", 0);
+    vmstat_line(buf, "nr_dirty", t.dirty);
     vmstat_line(buf, "nr_writeback", 0);
-    vmstat_line(buf, "nr_shmem", t.cached);
+    vmstat_line(buf, "nr_shmem", t.shmem);
     vmstat_line(buf, "nr_kernel_stack", t.kernel_stack);
     vmstat_line(buf, "nr_page_table_pages", t.page_tables);
-    vmstat_line(buf, "pgpgin", 0);
-    vmstat_line(buf, "pgpgout", 0);
+    uint64_t pages_in, pages_out;
+    vmobject_io_counts(&pages_in, &pages_out);
+    vmstat_line(buf, "pgpgin", pages_in * (PAGE_SIZE / 1024)); /* Linux counts KiB here */
+    vmstat_line(buf, "pgpgout", pages_out * (PAGE_SIZE / 1024));
     vmstat_line(buf, "pswpin", 0);
     vmstat_line(buf, "pswpout", 0);
     vmstat_line(buf, "pgalloc_normal", t.frames.allocs);

@@ -18,7 +18,11 @@
 #include <lib/string.h>
 #include <mm/kmalloc.h>
 #include <mm/usercopy.h>
+#include <kernel/bcache.h>
+#include <mm/vmobject.h>
 #include <uapi/fcntl.h>
+#include <uapi/mount.h>
+#include <uapi/wait.h>
 
 #define MAX_RW_COUNT 0x7ffff000ul /* Linux's cap on one read/write: INT_MAX, page-aligned */
 #define UIO_MAXIOV 1024
@@ -29,9 +33,9 @@
 #define FIONBIO 0x5421
 #define FIONCLEX 0x5450
 #define FIOCLEX 0x5451
-#ifndef SYS_fdatasync
-#define SYS_fdatasync 75 /* not (yet) in uapi/syscall_nr.h */
-#endif
+#define AT_SYMLINK_FOLLOW 0x400
+#define UTIME_NOW ((1l << 30) - 1)
+#define UTIME_OMIT ((1l << 30) - 2)
 
 /* A path argument of an *at() call: the kernel copy and the directory it is relative to. */
 struct upath {
@@ -83,16 +87,22 @@ static int upath_get(int dirfd, vaddr_t uptr, struct upath *up)
     return err;
 }
 
-/* Resolves a user path (relative to dirfd) to a referenced inode. */
-static int lookup_user(int dirfd, vaddr_t uptr, struct inode **out)
+/* Resolves a user path (relative to dirfd) to a referenced inode, following a final symlink or not. */
+static int lookup_user_follow(int dirfd, vaddr_t uptr, bool follow, struct inode **out)
 {
     struct upath up;
     int err = upath_get(dirfd, uptr, &up);
     if (err)
         return err;
-    err = vfs_lookup_at(up.base, up.path, out);
+    err = follow ? vfs_lookup_at(up.base, up.path, out)
+                 : vfs_lookup_nofollow(up.base, up.path, out);
     upath_put(&up);
     return err;
+}
+
+static int lookup_user(int dirfd, vaddr_t uptr, struct inode **out)
+{
+    return lookup_user_follow(dirfd, uptr, true, out);
 }
 
 /* The file an empty path names with AT_EMPTY_PATH: dirfd itself (any kind), or the working directory. */
@@ -109,13 +119,14 @@ static int empty_path_inode(int dirfd, struct inode **out)
     return 0;
 }
 
-/* lookup_user, where an empty path (or NULL) with AT_EMPTY_PATH names dirfd itself. */
-static int lookup_user_empty_ok(int dirfd, vaddr_t uptr, bool empty_ok, struct inode **out)
+/* lookup_user_follow, where an empty path (or NULL) with AT_EMPTY_PATH names dirfd itself. */
+static int lookup_user_empty_ok(int dirfd, vaddr_t uptr, bool empty_ok, bool follow,
+                                struct inode **out)
 {
     char first = 0;
     if (empty_ok && (uptr == 0 || copy_from_user(&first, uptr, 1) == 0) && first == '\0')
         return empty_path_inode(dirfd, out);
-    return lookup_user(dirfd, uptr, out);
+    return lookup_user_follow(dirfd, uptr, follow, out);
 }
 
 /* ---- open and close --------------------------------------------------------------- */
@@ -135,11 +146,35 @@ static int open_check(struct inode *ino, int flags)
 
 static int open_inode(struct upath *up, int flags, uint32_t mode, struct inode **out)
 {
-    if (!(flags & O_CREAT))
-        return vfs_lookup_at(up->base, up->path, out);
-    bool created;
-    uint32_t perm = mode & 07777 & ~proc_current()->umask;
-    return vfs_create_at(up->base, up->path, perm, flags & O_EXCL, out, &created);
+    bool follow = !(flags & O_NOFOLLOW);
+    int err;
+    if (!(flags & O_CREAT)) {
+        err = follow ? vfs_lookup_at(up->base, up->path, out)
+                     : vfs_lookup_nofollow(up->base, up->path, out);
+    } else {
+        bool created;
+        uint32_t perm = mode & 07777 & ~proc_current()->umask;
+        err = vfs_create_at(up->base, up->path, perm, flags & O_EXCL, out, &created);
+        if (!err && (*out)->kind == INODE_SYMLINK && follow) { /* an existing link: its target */
+            inode_put(*out);
+            err = vfs_lookup_at(up->base, up->path, out);
+        }
+    }
+    if (!err && (*out)->kind == INODE_SYMLINK) {
+        inode_put(*out);
+        err = -ELOOP; /* O_NOFOLLOW on a link */
+    }
+    return err;
+}
+
+/* Opening for writing (or truncating) a file on a read-only mount: -EROFS. */
+static int open_check_fs(struct inode *ino, int flags)
+{
+    bool writes = (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
+    bool data = inode_is_regular(ino) || inode_is_dir(ino);
+    if (writes && data && (inode_sb(ino)->flags & MS_RDONLY))
+        return -EROFS;
+    return 0;
 }
 
 /* What F_GETFL will show: the open flags without the ones that act only at open. */
@@ -162,6 +197,8 @@ static long do_open(int dirfd, vaddr_t upathname, int flags, uint32_t mode)
     if (err)
         return err;
     err = open_check(ino, flags);
+    if (!err)
+        err = open_check_fs(ino, flags);
     if (!err && (flags & O_TRUNC) && inode_is_regular(ino))
         err = vfs_truncate(ino, 0);
     struct file *file = NULL;
@@ -378,7 +415,8 @@ static long do_fstatat(int dirfd, vaddr_t upathname, vaddr_t ust, int flags)
     if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT))
         return -EINVAL;
     struct inode *ino;
-    int err = lookup_user_empty_ok(dirfd, upathname, flags & AT_EMPTY_PATH, &ino);
+    int err = lookup_user_empty_ok(dirfd, upathname, flags & AT_EMPTY_PATH,
+                                   !(flags & AT_SYMLINK_NOFOLLOW), &ino);
     if (err)
         return err;
     long ret = stat_to_user(ino, ust);
@@ -393,7 +431,7 @@ SYSCALL(SYS_stat, stat)
 
 SYSCALL(SYS_lstat, lstat)
 {
-    return do_fstatat(AT_FDCWD, a0, a1, AT_SYMLINK_NOFOLLOW); /* no symlinks: same as stat */
+    return do_fstatat(AT_FDCWD, a0, a1, AT_SYMLINK_NOFOLLOW);
 }
 
 SYSCALL(SYS_newfstatat, newfstatat)
@@ -788,9 +826,13 @@ static long do_faccessat(int dirfd, vaddr_t upathname, int mode, int flags)
     if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
         return -EINVAL;
     struct inode *ino;
-    int err = lookup_user_empty_ok(dirfd, upathname, flags & AT_EMPTY_PATH, &ino);
+    int err = lookup_user_empty_ok(dirfd, upathname, flags & AT_EMPTY_PATH,
+                                   !(flags & AT_SYMLINK_NOFOLLOW), &ino);
     if (err)
         return err;
+    if ((mode & W_OK) && (inode_sb(ino)->flags & MS_RDONLY) &&
+        (inode_is_regular(ino) || inode_is_dir(ino) || ino->kind == INODE_SYMLINK))
+        err = -EROFS;
     /* root may read and write anything, but execute only what has an x bit */
     if ((mode & X_OK) && !inode_is_dir(ino) && !(ino->mode & 0111))
         err = -EACCES;
@@ -851,13 +893,25 @@ SYSCALL(SYS_ftruncate, ftruncate)
     return err;
 }
 
-/* Everything is in memory: nothing to write back. Linux's EINVAL for files without fsync. */
+/*
+ * fsync: a disk file's dirty pages are written and waited for, then its
+ * filesystem's metadata (the inode, block maps; mica writes all of the
+ * disk's dirty metadata, a superset). In-memory files have nothing to
+ * write. Linux's EINVAL for files that cannot be synced (pipes, devices).
+ */
 static long do_fsync(int fd)
 {
     struct file *f = file_from_fd(fd);
     if (!f)
         return -EBADF;
-    int err = inode_is_regular(f->inode) || inode_is_dir(f->inode) ? 0 : -EINVAL;
+    struct inode *ino = f->inode;
+    int err = inode_is_regular(ino) || inode_is_dir(ino) ? 0 : -EINVAL;
+    if (!err && ino->sb && ino->sb->ops) {
+        err = inode_is_regular(ino) ? vmobject_writeback(ino->data, 0, UINT64_MAX, VMOBJECT_WAIT) : 0;
+        int meta = bcache_sync(ino->sb->bdev);
+        if (!err)
+            err = meta;
+    }
     file_put(f);
     return err;
 }
@@ -872,30 +926,131 @@ SYSCALL(SYS_fdatasync, fdatasync)
     return do_fsync((int)a0);
 }
 
-SYSCALL(SYS_sync, sync)
-{
-    return 0;
-}
-
-/* mica has no symbolic links: an existing name is "not a link" (EINVAL). */
-static long do_readlinkat(int dirfd, vaddr_t upathname, int64_t size)
+static long do_readlinkat(int dirfd, vaddr_t upathname, int64_t size, vaddr_t ubuf)
 {
     if (size <= 0)
         return -EINVAL;
     struct inode *ino;
-    int err = lookup_user(dirfd, upathname, &ino);
+    int err = lookup_user_follow(dirfd, upathname, false, &ino);
     if (err)
         return err;
+    char *target = kmalloc(VFS_PATH_MAX);
+    long n = target ? vfs_readlink(ino, target, MIN((uint64_t)size, VFS_PATH_MAX)) : -ENOMEM;
+    if (n > 0 && copy_to_user(ubuf, target, (size_t)n) < 0)
+        n = -EFAULT;
+    kfree(target);
     inode_put(ino);
-    return -EINVAL;
+    return n;
 }
 
 SYSCALL(SYS_readlink, readlink)
 {
-    return do_readlinkat(AT_FDCWD, a0, (int64_t)a2);
+    return do_readlinkat(AT_FDCWD, a0, (int64_t)a2, a1);
 }
 
 SYSCALL(SYS_readlinkat, readlinkat)
 {
-    return do_readlinkat((int)a0, a1, (int64_t)a3);
+    return do_readlinkat((int)a0, a1, (int64_t)a3, a2);
+}
+
+/* ---- link, symlink, utimensat ----------------------------------------------------------- */
+
+static long do_linkat(int olddirfd, vaddr_t uold, int newdirfd, vaddr_t unew, int flags)
+{
+    if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
+        return -EINVAL;
+    struct upath o, n;
+    int err = upath_get(olddirfd, uold, &o);
+    if (err)
+        return err;
+    err = upath_get(newdirfd, unew, &n);
+    if (!err) {
+        err = vfs_link_at(o.base, o.path, n.base, n.path, flags & AT_SYMLINK_FOLLOW);
+        upath_put(&n);
+    }
+    upath_put(&o);
+    return err;
+}
+
+SYSCALL(SYS_link, link)
+{
+    return do_linkat(AT_FDCWD, a0, AT_FDCWD, a1, 0);
+}
+
+SYSCALL(SYS_linkat, linkat)
+{
+    return do_linkat((int)a0, a1, (int)a2, a3, (int)a4);
+}
+
+static long do_symlinkat(vaddr_t utarget, int newdirfd, vaddr_t ulinkpath)
+{
+    char *target = kmalloc(VFS_PATH_MAX);
+    if (!target)
+        return -ENOMEM;
+    long n = strncpy_from_user(target, utarget, VFS_PATH_MAX);
+    int err = n < 0 ? (int)n : target[0] == '\0' ? -ENOENT : 0;
+    struct upath up;
+    if (!err && (err = upath_get(newdirfd, ulinkpath, &up)) == 0) {
+        err = vfs_symlink_at(up.base, target, up.path);
+        upath_put(&up);
+    }
+    kfree(target);
+    return err;
+}
+
+SYSCALL(SYS_symlink, symlink)
+{
+    return do_symlinkat(a0, AT_FDCWD, a1);
+}
+
+SYSCALL(SYS_symlinkat, symlinkat)
+{
+    return do_symlinkat(a0, (int)a1, a2);
+}
+
+/* One of utimensat's two times: now, unchanged (old), or the given one; -EINVAL if malformed. */
+static int utime_pick(const struct linux_timespec *t, uint64_t now, uint64_t old, uint64_t *out)
+{
+    if (t->tv_nsec == UTIME_NOW)
+        *out = now;
+    else if (t->tv_nsec == UTIME_OMIT)
+        *out = old;
+    else if (t->tv_nsec < 0 || t->tv_nsec >= 1000000000l)
+        return -EINVAL;
+    else
+        *out = (uint64_t)t->tv_sec * 1000000000ull + (uint64_t)t->tv_nsec;
+    return 0;
+}
+
+SYSCALL(SYS_utimensat, utimensat)
+{
+    int dirfd = (int)a0, flags = (int)a3;
+    if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+        return -EINVAL;
+    struct linux_timespec times[2];
+    uint64_t now = vfs_now_ns();
+    if (a2 && copy_from_user(times, a2, sizeof(times)) < 0)
+        return -EFAULT;
+    if (!a2)
+        times[0] = times[1] = (struct linux_timespec){ 0, UTIME_NOW };
+    uint64_t atime, mtime;
+    int err = utime_pick(&times[0], now, 0, &atime); /* malformed times: EINVAL before the path */
+    if (!err)
+        err = utime_pick(&times[1], now, 0, &mtime);
+    if (err)
+        return err;
+    struct inode *ino;
+    /* a NULL path names dirfd itself (futimens) */
+    err = a1 == 0 ? empty_path_inode(dirfd, &ino)
+                  : lookup_user_empty_ok(dirfd, a1, flags & AT_EMPTY_PATH,
+                                         !(flags & AT_SYMLINK_NOFOLLOW), &ino);
+    if (err)
+        return err;
+    err = utime_pick(&times[0], now, ino->atime_ns, &atime);
+    if (!err)
+        err = utime_pick(&times[1], now, ino->mtime_ns, &mtime);
+    if (!err)
+        err = vfs_set_times(ino, atime, mtime);
+    inode_put(ino);
+    return err;
 }

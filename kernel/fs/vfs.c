@@ -1,5 +1,5 @@
 /*
- * kernel/fs/vfs.c - the in-memory filesystem: inodes, directories, path walks.
+ * kernel/fs/vfs.c - the file tree: inodes, directories, path walks.
  *
  * A directory holds a list of struct dir_entry {name, inode, cookie}. An
  * entry does not hold a reference: it counts in the inode's nlink. New
@@ -13,9 +13,17 @@
  * linked, 0 once removed (and a removed directory is empty and accepts no
  * new entries); dir->parent holds a reference, so ".." is always valid.
  *
- * Nothing here sleeps, and the kernel runs with interrupts off, so no
- * operation can see another half done: there are no locks.
+ * A directory of a disk filesystem is "populated" (its entries read
+ * from the disk) the first time it is searched or listed; after that its
+ * entries here are the truth, because every change goes to the disk
+ * (fs_ops) and then here. Symbolic links are followed during walks, at
+ * most VFS_SYMLINK_MAX deep (-ELOOP).
+ *
+ * The in-memory filesystem never sleeps; a disk one may (reading a
+ * directory). Each operation checks its names again after its last
+ * possible sleep, so no state is trusted across one.
  */
+#include <kernel/blk.h>
 #include <kernel/dev.h>
 #include <kernel/errno.h>
 #include <kernel/file.h>
@@ -31,6 +39,7 @@
 #include <mm/mm.h>
 #include <mm/vmobject.h>
 #include <uapi/fcntl.h>
+#include <uapi/mount.h>
 
 #define BOGO_DIRENT_SIZE 20 /* tmpfs's st_size per directory entry */
 #define FIRST_ENTRY_POS 2   /* getdents positions 0 and 1 are "." and ".." */
@@ -56,6 +65,15 @@ static struct list_node all_files = { &all_files, &all_files };
 
 /* ---- inodes ------------------------------------------------------------- */
 
+static char *kstrdup(const char *str)
+{
+    size_t len = strlen(str);
+    char *copy = kmalloc(len + 1);
+    if (copy)
+        memcpy(copy, str, len + 1);
+    return copy;
+}
+
 uint64_t vfs_now_ns(void)
 {
     return rtc_boot_time() * 1000000000ull + timer_ticks() * (1000000000ull / TIMER_HZ);
@@ -63,6 +81,8 @@ uint64_t vfs_now_ns(void)
 
 static struct inode *inode_new(enum inode_kind kind, uint32_t mode)
 {
+    if (kind == INODE_DIR)
+        mode = S_IFDIR | (mode & 07777);
     struct inode *ino = kzalloc(sizeof(*ino));
     if (!ino)
         return NULL;
@@ -74,6 +94,7 @@ static struct inode *inode_new(enum inode_kind kind, uint32_t mode)
     ino->atime_ns = ino->mtime_ns = ino->ctime_ns = vfs_now_ns();
     list_init(&ino->entries);
     list_init(&ino->all_files_link);
+    list_init(&ino->sb_link);
     if (kind == INODE_DIR) {
         ino->next_cookie = 1;
         ino->dir_size = 2 * BOGO_DIRENT_SIZE;
@@ -86,6 +107,17 @@ static struct inode *inode_new(enum inode_kind kind, uint32_t mode)
         ino->data->inode = ino; /* so /proc/PID/maps can name a mapping's file */
         list_push_back(&all_files, &ino->all_files_link);
     }
+    return ino;
+}
+
+struct inode *inode_alloc_fs(struct super_block *sb, enum inode_kind kind, uint32_t mode)
+{
+    struct inode *ino = inode_new(kind, mode);
+    if (!ino)
+        return NULL;
+    ino->sb = sb;
+    ino->dev = sb->dev;
+    list_push_back(&sb->inodes, &ino->sb_link);
     return ino;
 }
 
@@ -102,6 +134,8 @@ struct inode *inode_alloc_anonymous(enum inode_kind kind, uint32_t mode, uint32_
 
 static void inode_free(struct inode *ino)
 {
+    if (ino->sb && ino->sb->ops && ino->sb->ops->evict)
+        ino->sb->ops->evict(ino); /* frees it on the disk too when it has no name left */
     if (ino->kind == INODE_REGULAR) {
         list_remove(&ino->all_files_link);
         ino->data->inode = NULL; /* mappings may outlive the file */
@@ -110,9 +144,12 @@ static void inode_free(struct inode *ino)
         assert(list_empty(&ino->entries));
     } else if (ino->kind == INODE_FIFO && ino->pipe) {
         pipe_destroy(ino->pipe);
+    } else if (ino->kind == INODE_SYMLINK) {
+        kfree(ino->symlink);
     }
     if (ino->parent)
         inode_put(ino->parent);
+    list_remove(&ino->sb_link);
     kfree(ino);
 }
 
@@ -151,6 +188,12 @@ uint64_t inode_size(const struct inode *ino)
         return ino->data->size;
     if (ino->kind == INODE_DIR && !ino->dir_ops)
         return ino->dir_size;
+    if (ino->kind == INODE_SYMLINK && ino->symlink)
+        return strlen(ino->symlink);
+    if (ino->kind == INODE_SYMLINK || (ino->kind == INODE_DIR && ino->sb))
+        return ino->disk_size; /* as the disk filesystem stores it */
+    if (ino->kind == INODE_BLKDEV)
+        return ino->bdev->sectors << BLK_SECTOR_SHIFT;
     return 0;
 }
 
@@ -159,9 +202,28 @@ struct vm_object *inode_object(struct inode *ino)
     return ino->kind == INODE_REGULAR ? ino->data : NULL;
 }
 
+void inode_changed(struct inode *ino)
+{
+    if (ino->sb && ino->sb->ops && ino->sb->ops->write_inode)
+        ino->sb->ops->write_inode(ino);
+}
+
 void inode_touch(struct inode *ino)
 {
     ino->mtime_ns = ino->ctime_ns = vfs_now_ns();
+    inode_changed(ino);
+}
+
+/* Changes to a read-only mount fail with -EROFS. */
+static int check_writable_fs(const struct inode *ino)
+{
+    return ino->sb && (ino->sb->flags & MS_RDONLY) ? -EROFS : 0;
+}
+
+/* The disk filesystem's operations for ino, or NULL (in memory only). */
+static const struct fs_ops *fs_of(const struct inode *ino)
+{
+    return ino->sb ? ino->sb->ops : NULL;
 }
 
 /* A directory that was removed: it stays empty and cannot gain entries. */
@@ -178,14 +240,20 @@ ssize_t inode_read(struct inode *ino, uint64_t offset, void *kbuf, size_t len)
     if (offset >= size)
         return 0;
     len = MIN(len, size - offset);
+    enum vmobject_lookup mode = ino->data->ops ? VMOBJECT_CREATE : VMOBJECT_FIND;
     for (size_t done = 0; done < len;) {
         uint64_t pos = offset + done;
         size_t chunk = MIN(len - done, PAGE_SIZE - pos % PAGE_SIZE);
         struct page *page;
-        if (vmobject_page(ino->data, pos / PAGE_SIZE, VMOBJECT_FIND, &page) == 0)
+        int err = vmobject_get_page(ino->data, pos / PAGE_SIZE, mode, &page, NULL);
+        if (err == 0) {
             memcpy((char *)kbuf + done, (char *)page_to_virt(page) + pos % PAGE_SIZE, chunk);
-        else
+            frame_put(page);
+        } else if (err == -ENOENT) {
             memset((char *)kbuf + done, 0, chunk); /* a hole */
+        } else {
+            return done ? (ssize_t)done : err;
+        }
         done += chunk;
     }
     return (ssize_t)len;
@@ -198,10 +266,11 @@ static int inode_write_kernel(struct inode *ino, uint64_t offset, const void *da
         uint64_t pos = offset + done;
         size_t chunk = MIN(len - done, PAGE_SIZE - pos % PAGE_SIZE);
         struct page *page;
-        int err = vmobject_page(ino->data, pos / PAGE_SIZE, VMOBJECT_CREATE, &page);
+        int err = vmobject_get_page(ino->data, pos / PAGE_SIZE, VMOBJECT_CREATE, &page, NULL);
         if (err)
             return err;
         memcpy((char *)page_to_virt(page) + pos % PAGE_SIZE, (const char *)data + done, chunk);
+        frame_put(page);
         done += chunk;
     }
     if (offset + len > ino->data->size)
@@ -283,6 +352,67 @@ static void dir_remove(struct inode *dir, struct dir_entry *e)
     inode_touch(dir);
 }
 
+int vfs_populate_entry(struct inode *dir, const char *name, struct inode *child)
+{
+    struct dir_entry *e = dir_entry_new(name);
+    if (!e)
+        return -ENOMEM;
+    e->inode = child;
+    e->cookie = dir->next_cookie++;
+    list_push(&dir->entries, &e->link);
+    dir->dir_size += BOGO_DIRENT_SIZE;
+    if (child->kind == INODE_DIR && !child->parent) {
+        inode_get(dir);
+        child->parent = dir;
+    }
+    return 0;
+}
+
+/*
+ * Forgets the in-memory entries under dir (a populate that failed half
+ * way; umount), leaving the disk alone. The inodes stay on their
+ * super_block's list: umount discards them all.
+ */
+void vfs_forget_entries(struct inode *dir)
+{
+    while (!list_empty(&dir->entries)) {
+        struct dir_entry *e = container_of(dir->entries.next, struct dir_entry, link);
+        list_remove(&e->link);
+        dir->dir_size -= BOGO_DIRENT_SIZE;
+        struct inode *child = e->inode;
+        kfree(e);
+        if (child->kind == INODE_DIR && child->parent == dir) {
+            vfs_forget_entries(child);
+            child->parent = NULL;
+            child->populated = false;
+            dir->refcount--; /* the child's reference on its "..": dir is not freed here */
+        }
+    }
+}
+
+void inode_discard(struct inode *ino)
+{
+    if (ino->parent) {
+        ino->parent->refcount--; /* it is being discarded too */
+        ino->parent = NULL;
+    }
+    inode_free(ino); /* evict frees the filesystem's copy; nlink > 0 keeps the disk's */
+}
+/* A disk directory's entries are read the first time they are needed. */
+static int dir_ready(struct inode *dir)
+{
+    const struct fs_ops *ops = fs_of(dir);
+    if (!ops || dir->populated || dir->kind != INODE_DIR)
+        return 0;
+    int err = ops->populate(dir);
+    if (err) {
+        vfs_forget_entries(dir);
+        return err;
+    }
+    dir->populated = true;
+    return 0;
+}
+
 static int dir_link_new(struct inode *dir, const char *name, struct inode *child)
 {
     struct dir_entry *e = dir_entry_new(name);
@@ -299,6 +429,28 @@ static bool name_is_special(const char *name)
     return name[0] == '\0' || strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
 }
 
+/* The top directory of a filesystem mounted somewhere below "/". */
+static bool is_mount_root(const struct inode *dir)
+{
+    return dir->sb && dir->sb->covered && dir->sb->root == dir;
+}
+
+/* ".." of dir: its parent; from the top of a mounted filesystem, the mount point's parent. */
+static struct inode *dir_parent(struct inode *dir)
+{
+    while (is_mount_root(dir))
+        dir = dir->sb->covered;
+    return dir->parent ? dir->parent : dir;
+}
+
+/* What a walk sees at a directory: the top of the filesystem mounted on it, if any. */
+static struct inode *cross_mounts(struct inode *ino)
+{
+    while (ino->mounted)
+        ino = ino->mounted->root;
+    return ino;
+}
+
 /* Looks up one component in directory dir; "." and ".." included. */
 static int walk_step(struct inode *dir, const char *name, struct inode **out)
 {
@@ -308,17 +460,67 @@ static int walk_step(struct inode *dir, const char *name, struct inode **out)
     if (strcmp(name, ".") == 0) {
         found = dir;
     } else if (strcmp(name, "..") == 0) {
-        found = dir->parent ? dir->parent : dir;
+        found = dir_parent(dir);
     } else if (dir->dir_ops) {
         return dir->dir_ops->lookup(dir, name, out);
     } else {
+        int err = dir_ready(dir);
+        if (err)
+            return err;
         struct dir_entry *e = dir_find(dir, name);
         if (!e)
             return -ENOENT;
-        found = e->inode;
+        found = cross_mounts(e->inode);
     }
     inode_get(found);
     *out = found;
+    return 0;
+}
+
+/* How many more symbolic links one path walk may follow, and how deep they nest. */
+struct link_budget {
+    int left;  /* in all (Linux: 40) */
+    int depth; /* links inside links being resolved now (Linux: 8) */
+};
+#define LINK_NEST_MAX 8
+
+static int lookup_in(struct inode *base, const char *path, bool follow, struct link_budget *b,
+                     struct inode **out);
+
+/* The target of symlink `link`, in a kmalloc'd VFS_PATH_MAX buffer. */
+static int link_target(struct inode *link, char **out)
+{
+    char *buf = kmalloc(VFS_PATH_MAX);
+    if (!buf)
+        return -ENOMEM;
+    int n = vfs_readlink(link, buf, VFS_PATH_MAX - 1);
+    if (n < 0) {
+        kfree(buf);
+        return n;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    return 0;
+}
+
+/* Replaces *ino, a symlink found in dir, with what it points at (followed to the end). */
+static int follow_link(struct inode *dir, struct inode **ino, struct link_budget *b)
+{
+    if (--b->left < 0 || b->depth >= LINK_NEST_MAX)
+        return -ELOOP;
+    char *target;
+    int err = link_target(*ino, &target);
+    if (err)
+        return err;
+    struct inode *end;
+    b->depth++;
+    err = target[0] ? lookup_in(dir, target, true, b, &end) : -ENOENT;
+    b->depth--;
+    kfree(target);
+    if (err)
+        return err;
+    inode_put(*ino);
+    *ino = end;
     return 0;
 }
 
@@ -359,10 +561,12 @@ static int take_component(const char **p, char *name, bool *slash)
 }
 
 /*
- * Resolves every component of path but the last. On success w->dir is a
- * referenced directory and w->name the last component.
+ * Resolves every component of path but the last (following symlinks on
+ * the way). On success w->dir is a referenced directory and w->name the
+ * last component.
  */
-static int walk_parent(struct inode *base, const char *path, struct walk *w)
+static int walk_parent_budget(struct inode *base, const char *path, struct walk *w,
+                              struct link_budget *b)
 {
     size_t len = strnlen(path, VFS_PATH_MAX);
     if (len == 0)
@@ -387,6 +591,8 @@ static int walk_parent(struct inode *base, const char *path, struct walk *w)
         }
         struct inode *next;
         err = walk_step(dir, w->name, &next);
+        if (!err && next->kind == INODE_SYMLINK && (err = follow_link(dir, &next, b)) != 0)
+            inode_put(next);
         if (err)
             break;
         inode_put(dir);
@@ -402,15 +608,26 @@ static int walk_parent(struct inode *base, const char *path, struct walk *w)
     return 0;
 }
 
-int vfs_lookup_at(struct inode *base, const char *path, struct inode **out)
+static int walk_parent(struct inode *base, const char *path, struct walk *w)
+{
+    struct link_budget b = { VFS_SYMLINK_MAX, 0 };
+    return walk_parent_budget(base, path, w, &b);
+}
+
+/* The whole walk; the last component's symlink is followed when follow is set (or a '/' ends the path). */
+static int lookup_in(struct inode *base, const char *path, bool follow, struct link_budget *b,
+                     struct inode **out)
 {
     struct walk w;
-    int err = walk_parent(base, path, &w);
+    int err = walk_parent_budget(base, path, &w, b);
     if (err)
         return err;
     struct inode *ino = w.dir;
     if (w.name[0]) {
         err = walk_step(w.dir, w.name, &ino);
+        if (!err && ino->kind == INODE_SYMLINK && (follow || w.trailing_slash) &&
+            (err = follow_link(w.dir, &ino, b)) != 0)
+            inode_put(ino);
         inode_put(w.dir);
         if (err)
             return err;
@@ -421,6 +638,18 @@ int vfs_lookup_at(struct inode *base, const char *path, struct inode **out)
     }
     *out = ino;
     return 0;
+}
+
+int vfs_lookup_at(struct inode *base, const char *path, struct inode **out)
+{
+    struct link_budget b = { VFS_SYMLINK_MAX, 0 };
+    return lookup_in(base, path, true, &b, out);
+}
+
+int vfs_lookup_nofollow(struct inode *base, const char *path, struct inode **out)
+{
+    struct link_budget b = { VFS_SYMLINK_MAX, 0 };
+    return lookup_in(base, path, false, &b, out);
 }
 
 int vfs_lookup(const char *path, struct inode **out)
@@ -451,7 +680,57 @@ static int check_new_name(struct walk *w)
         return err;
     if (w->dir->dir_ops || dir_removed(w->dir))
         return -ENOENT; /* /proc takes no new names; a removed directory none */
+    return check_writable_fs(w->dir); /* an existing name is EEXIST even there, as on Linux */
+}
+
+/*
+ * Makes the new file w names (already checked free): on the disk first for
+ * a disk filesystem, then its entry here. A symlink gets `target`.
+ */
+static int make_child(struct walk *w, enum inode_kind kind, uint32_t mode, const char *target,
+                      struct inode **out)
+{
+    const struct fs_ops *ops = fs_of(w->dir);
+    struct dir_entry *e = dir_entry_new(w->name); /* the one step here that can fail */
+    if (!e)
+        return -ENOMEM;
+    struct inode *ino = NULL;
+    int err = 0;
+    if (ops && kind == INODE_SYMLINK)
+        err = ops->symlink(w->dir, w->name, target, &ino);
+    else if (ops)
+        err = ops->create(w->dir, w->name, mode, &ino);
+    else if (!(ino = inode_new(kind, mode)))
+        err = -ENOMEM;
+    if (!err && !ops && kind == INODE_SYMLINK && !(ino->symlink = kstrdup(target)))
+        err = -ENOMEM;
+    if (err) {
+        if (ino)
+            inode_put(ino);
+        kfree(e);
+        return err;
+    }
+    dir_insert(w->dir, e, ino);
+    *out = ino;
     return 0;
+}
+
+/* Creates a new file of kind at path (mkdir, symlink). */
+static int make_at(struct inode *base, const char *path, enum inode_kind kind, uint32_t mode,
+                   const char *target)
+{
+    struct walk w;
+    int err = walk_parent(base, path, &w);
+    if (err)
+        return err;
+    err = check_new_name(&w);
+    if (!err && w.trailing_slash && kind != INODE_DIR)
+        err = kind == INODE_SYMLINK ? -ENOENT : -EISDIR;
+    struct inode *ino;
+    if (!err && (err = make_child(&w, kind, mode, target, &ino)) == 0)
+        inode_put(ino);
+    inode_put(w.dir);
+    return err;
 }
 
 /* Links a new, unlinked inode at path. */
@@ -495,14 +774,10 @@ int vfs_create_at(struct inode *base, const char *path, uint32_t mode, bool excl
         return err;
     err = create_existing(&w, excl, out, created);
     if (err == -ENOENT && !w.dir->dir_ops && !dir_removed(w.dir)) {
-        struct inode *ino = inode_new(INODE_REGULAR, S_IFREG | (mode & 07777));
-        err = ino ? dir_link_new(w.dir, w.name, ino) : -ENOMEM;
-        if (err == 0) {
-            *out = ino;
-            *created = true;
-        } else if (ino) {
-            inode_put(ino);
-        }
+        err = check_writable_fs(w.dir);
+        if (!err)
+            err = make_child(&w, INODE_REGULAR, S_IFREG | (mode & 07777), NULL, out);
+        *created = err == 0;
     }
     inode_put(w.dir);
     return err;
@@ -516,6 +791,18 @@ int vfs_create_file(const char *path, uint32_t mode, const void *data, size_t le
     int err = inode_write_kernel(ino, 0, data, len);
     if (!err)
         err = link_at(NULL, path, ino);
+    inode_put(ino);
+    return err;
+}
+
+int vfs_create_blockdev(const char *path, uint32_t mode, struct blk_device *dev, uint32_t rdev)
+{
+    struct inode *ino = inode_new(INODE_BLKDEV, S_IFBLK | (mode & 07777));
+    if (!ino)
+        return -ENOMEM;
+    ino->bdev = dev;
+    ino->rdev = rdev;
+    int err = link_at(NULL, path, ino);
     inode_put(ino);
     return err;
 }
@@ -534,12 +821,70 @@ int vfs_create_device(const char *path, uint32_t mode, const struct file_ops *op
 
 int vfs_mkdir_at(struct inode *base, const char *path, uint32_t mode)
 {
-    struct inode *dir = inode_new(INODE_DIR, S_IFDIR | (mode & 01777));
-    if (!dir)
-        return -ENOMEM;
-    int err = link_at(base, path, dir);
-    inode_put(dir);
+    return make_at(base, path, INODE_DIR, S_IFDIR | (mode & 01777), NULL);
+}
+
+int vfs_symlink_at(struct inode *base, const char *target, const char *path)
+{
+    return make_at(base, path, INODE_SYMLINK, S_IFLNK | 0777, target);
+}
+
+int vfs_readlink(struct inode *ino, char *buf, size_t size)
+{
+    if (ino->kind != INODE_SYMLINK)
+        return -EINVAL;
+    if (fs_of(ino))
+        return fs_of(ino)->readlink(ino, buf, size);
+    size_t len = MIN(strlen(ino->symlink), size);
+    memcpy(buf, ino->symlink, len);
+    return (int)len;
+}
+
+int vfs_link_at(struct inode *old_base, const char *old_path, struct inode *new_base,
+                const char *new_path, bool follow)
+{
+    struct inode *target;
+    int err = follow ? vfs_lookup_at(old_base, old_path, &target)
+                     : vfs_lookup_nofollow(old_base, old_path, &target);
+    if (err)
+        return err;
+    struct walk w;
+    err = walk_parent(new_base, new_path, &w);
+    if (err) {
+        inode_put(target);
+        return err;
+    }
+    err = check_new_name(&w);
+    if (!err && inode_sb(target) != inode_sb(w.dir))
+        err = -EXDEV;
+    if (!err && (target->kind == INODE_DIR || target->anonymous))
+        err = -EPERM;
+    if (!err && w.trailing_slash)
+        err = -ENOENT;
+    struct dir_entry *e = err ? NULL : dir_entry_new(w.name);
+    if (!err && !e)
+        err = -ENOMEM;
+    if (!err && fs_of(w.dir))
+        err = fs_of(w.dir)->link(w.dir, w.name, target);
+    if (!err)
+        dir_insert(w.dir, e, target);
+    else
+        kfree(e);
+    inode_put(w.dir);
+    inode_put(target);
     return err;
+}
+
+int vfs_set_times(struct inode *ino, uint64_t atime_ns, uint64_t mtime_ns)
+{
+    int err = check_writable_fs(ino);
+    if (err)
+        return err;
+    ino->atime_ns = atime_ns;
+    ino->mtime_ns = mtime_ns;
+    ino->ctime_ns = vfs_now_ns();
+    inode_changed(ino);
+    return 0;
 }
 
 int vfs_mkdir(const char *path, uint32_t mode)
@@ -549,8 +894,12 @@ int vfs_mkdir(const char *path, uint32_t mode)
 
 int vfs_chmod(struct inode *ino, uint32_t mode)
 {
+    int err = check_writable_fs(ino);
+    if (err)
+        return err;
     ino->mode = (ino->mode & S_IFMT) | (mode & 07777);
     ino->ctime_ns = vfs_now_ns();
+    inode_changed(ino);
     return 0;
 }
 
@@ -571,8 +920,32 @@ static int find_victim(struct walk *w, struct dir_entry **out)
 {
     if (w->dir->dir_ops)
         return generated_remove_error(w);
+    int err = check_writable_fs(w->dir);
+    if (!err)
+        err = dir_ready(w->dir);
+    if (err)
+        return err;
     *out = dir_find(w->dir, w->name);
     return *out ? 0 : -ENOENT;
+}
+
+/* Removes entry e (naming victim) from w's directory, on the disk first. */
+static int remove_entry(struct walk *w, struct dir_entry *e)
+{
+    struct inode *victim = e->inode;
+    if (victim->mounted)
+        return -EBUSY; /* a mount point */
+    if (fs_of(w->dir)) {
+        int err = fs_of(w->dir)->unlink(w->dir, w->name, victim);
+        if (err)
+            return err;
+    }
+    inode_get(victim); /* freed below if that was its last name */
+    dir_remove(w->dir, e);
+    if (victim->kind == INODE_DIR)
+        victim->nlink = 0; /* its "." goes too: the directory is dead */
+    inode_put(victim);
+    return 0;
 }
 
 static int unlink_in(struct walk *w)
@@ -587,11 +960,7 @@ static int unlink_in(struct walk *w)
         return -EISDIR;
     if (w->trailing_slash)
         return -ENOTDIR;
-    struct inode *victim = e->inode;
-    inode_get(victim); /* freed below if that was its last name */
-    dir_remove(w->dir, e);
-    inode_put(victim);
-    return 0;
+    return remove_entry(w, e);
 }
 
 int vfs_unlink_at(struct inode *base, const char *path)
@@ -622,13 +991,11 @@ static int rmdir_in(struct walk *w)
         return -ENOTDIR;
     if (victim->dir_ops)
         return -EBUSY; /* /proc: a mount point on Linux */
+    if ((err = dir_ready(victim)) != 0)
+        return err;
     if (!list_empty(&victim->entries))
         return -ENOTEMPTY;
-    inode_get(victim);
-    dir_remove(w->dir, e);
-    victim->nlink = 0; /* its "." goes too: the directory is dead */
-    inode_put(victim);
-    return 0;
+    return remove_entry(w, e);
 }
 
 int vfs_rmdir_at(struct inode *base, const char *path)
@@ -657,10 +1024,17 @@ static bool is_ancestor(const struct inode *a, const struct inode *d)
 static int rename_check_names(struct walk *o, struct walk *n, struct dir_entry **oe,
                               struct dir_entry **ne, unsigned flags)
 {
+    if (o->dir->dir_ops || n->dir->dir_ops || inode_sb(o->dir) != inode_sb(n->dir))
+        return -EXDEV;
     if (name_is_special(o->name) || name_is_special(n->name))
         return -EBUSY;
-    if (o->dir->dir_ops || n->dir->dir_ops)
-        return -EXDEV;
+    int err = check_writable_fs(o->dir);
+    if (!err)
+        err = dir_ready(o->dir);
+    if (!err)
+        err = dir_ready(n->dir);
+    if (err)
+        return err;
     *oe = dir_find(o->dir, o->name);
     if (!*oe || dir_removed(n->dir))
         return -ENOENT;
@@ -679,11 +1053,16 @@ static int rename_check_names(struct walk *o, struct walk *n, struct dir_entry *
 /* Whether the source may replace the existing target. */
 static int rename_check_target(struct inode *src, struct inode *target)
 {
+    if (target->mounted)
+        return -EBUSY;
     if (src->kind == INODE_DIR) {
         if (target->kind != INODE_DIR)
             return -ENOTDIR;
         if (target->dir_ops)
             return -EBUSY;
+        int err = dir_ready(target);
+        if (err)
+            return err;
         if (!list_empty(&target->entries))
             return -ENOTEMPTY;
     } else if (target->kind == INODE_DIR) {
@@ -701,13 +1080,18 @@ static int rename_walked(struct walk *o, struct walk *n, unsigned flags)
     struct inode *src = oe->inode, *target = ne ? ne->inode : NULL;
     if (src == target)
         return 0;
-    if (src->dir_ops)
+    if (src->dir_ops || src->mounted)
         return -EBUSY;
     if (target && (err = rename_check_target(src, target)) != 0)
         return err;
     struct dir_entry *e = dir_entry_new(n->name);
     if (!e)
         return -ENOMEM;
+    if (fs_of(o->dir) &&
+        (err = fs_of(o->dir)->rename(o->dir, o->name, n->dir, n->name, src, target)) != 0) {
+        kfree(e);
+        return err;
+    }
     inode_get(src);
     if (target) {
         inode_get(target);
@@ -751,6 +1135,8 @@ unsigned inode_dtype(const struct inode *ino)
     case INODE_CHARDEV: return DT_CHR;
     case INODE_FIFO: return DT_FIFO;
     case INODE_GENERATED: return DT_REG;
+    case INODE_SYMLINK: return DT_LNK;
+    case INODE_BLKDEV: return DT_BLK;
     }
     return DT_UNKNOWN;
 }
@@ -788,8 +1174,11 @@ int vfs_getdents(struct inode *dir, uint64_t *pos, dir_emit_fn emit, void *ctx)
             return 0;
         *pos = 1;
     }
+    int err = dir_ready(dir);
+    if (err)
+        return err;
     if (*pos == 1) {
-        struct inode *up = dir->parent ? dir->parent : dir;
+        struct inode *up = dir_parent(dir);
         if (!emit(ctx, "..", up->ino, DT_DIR, FIRST_ENTRY_POS))
             return 0;
         *pos = FIRST_ENTRY_POS;
@@ -815,7 +1204,13 @@ void vfs_stat(struct inode *ino, struct linux_stat *st)
     st->st_rdev = ino->rdev;
     st->st_size = (long)inode_size(ino);
     st->st_blksize = ino->dev == VFS_DEV_PROC ? 1024 : PAGE_SIZE; /* as Linux's procfs */
-    if (ino->kind == INODE_REGULAR)
+    st->st_uid = ino->uid;
+    st->st_gid = ino->gid;
+    if (ino->sb && ino->sb->block_size)
+        st->st_blksize = ino->sb->block_size;
+    if (fs_of(ino))
+        st->st_blocks = (long)ino->disk_blocks;
+    else if (ino->kind == INODE_REGULAR)
         st->st_blocks = (long)(ino->data->resident * (PAGE_SIZE / 512));
     ns_to_time(ino->atime_ns, &st->st_atime_sec, &st->st_atime_nsec);
     ns_to_time(ino->mtime_ns, &st->st_mtime_sec, &st->st_mtime_nsec);
@@ -828,9 +1223,14 @@ int vfs_truncate(struct inode *ino, uint64_t length)
         return -EISDIR;
     if (ino->kind != INODE_REGULAR)
         return -EINVAL;
+    int err = check_writable_fs(ino);
+    if (err)
+        return err;
     if (length < ino->data->size)
         mm_truncate_object(ino->data, length);
     vmobject_truncate(ino->data, length);
+    if (fs_of(ino) && (err = fs_of(ino)->truncate(ino, length)) != 0)
+        return err;
     inode_touch(ino);
     return 0;
 }
@@ -854,7 +1254,11 @@ static long path_build(struct inode *dir, char *tmp)
     char name[VFS_NAME_MAX + 1];
     size_t start = VFS_PATH_MAX - 1;
     tmp[start] = '\0';
-    for (struct inode *cur = dir; cur->parent; cur = cur->parent) {
+    for (struct inode *cur = dir;; cur = cur->parent) {
+        while (is_mount_root(cur))
+            cur = cur->sb->covered; /* the top of a mount is named as its mount point */
+        if (!cur->parent)
+            break;
         int err = name_in_parent(cur, name);
         if (err)
             return err;
@@ -904,8 +1308,9 @@ static long find_path_under(struct inode *dir, const struct inode *target, char 
             strlcpy(buf + dir_len, e->name, size - dir_len);
             return (long)strlen(buf) + 1;
         }
-        if (e->inode->kind == INODE_DIR && !e->inode->dir_ops) { /* not into /proc */
-            long len = find_path_under(e->inode, target, buf, size);
+        struct inode *sub = cross_mounts(e->inode);
+        if (sub->kind == INODE_DIR && !sub->dir_ops) { /* not into /proc */
+            long len = find_path_under(sub, target, buf, size);
             if (len != -ENOENT)
                 return len;
         }
@@ -933,5 +1338,6 @@ void vfs_init(void)
     if (vfs_mkdir("/dev", 0755) < 0 || vfs_mkdir("/tmp", 01777) < 0)
         panic("vfs_init: cannot create /dev and /tmp");
     dev_init();
+    blockdev_init();
     procfs_init();
 }

@@ -1,0 +1,33 @@
+/*
+ * kernel/fs/flusher.c - the flusher: a kernel thread that writes dirty pages back.
+ *
+ * Every FLUSH_INTERVAL_SECONDS it wakes and writes every dirty page of
+ * every disk (file data, then each filesystem's metadata) and waits for
+ * the disk, like Linux's writeback threads with dirty_writeback_centisecs
+ * = 500 (Linux also waits until a page has been dirty for 30 s; mica
+ * writes whatever is dirty at each wake-up). fsync, sync, umount and
+ * power-off write at once instead of waiting for it.
+ */
+#include <kernel/console.h>
+#include <kernel/proc.h>
+#include <kernel/sched.h>
+#include <kernel/timer.h>
+#include <kernel/vfs.h>
+
+#define FLUSH_INTERVAL_SECONDS 5
+
+static __noreturn void flusher_main(void *arg __unused)
+{
+    for (;;) {
+        uint64_t wake = timer_ticks() + FLUSH_INTERVAL_SECONDS * TIMER_HZ;
+        while (timer_ticks() < wake)
+            sleep_uninterruptible(timer_channel());
+        vfs_sync_all(); /* also collects the dirty bits of shared mappings */
+    }
+}
+
+void flusher_start(void)
+{
+    if (!kthread_start("flush", (void (*)(void *))flusher_main, NULL))
+        kprintf("flusher: no memory for the thread: dirty pages wait for sync\n");
+}
