@@ -47,6 +47,10 @@ KERNEL_C_SRCS := \
 	kernel/bench.c \
 	kernel/cpu.c \
 	kernel/drivers/rtc.c \
+	kernel/drivers/pci.c \
+	kernel/drivers/virtio.c \
+	kernel/drivers/virtio_blk.c \
+	kernel/drivers/blk.c \
 	kernel/sched.c \
 	kernel/proc.c \
 	kernel/signal.c \
