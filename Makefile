@@ -70,6 +70,7 @@ KERNEL_C_SRCS := \
 	kernel/tests/basics_test.c \
 	kernel/tests/vfs_test.c \
 	kernel/tests/procfs_test.c \
+	kernel/tests/blk_test.c \
 	mm/memmap.c \
 	mm/frame.c \
 	mm/kmalloc.c \
