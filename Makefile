@@ -1,7 +1,8 @@
 # mica - build, run, test.
 #
 #   make            build the kernel (build/mica.elf) and the boot image (build/mica.iso)
-#   make run        boot in QEMU, console on this terminal (Ctrl-A X quits)
+#   make run        boot in QEMU, console on this terminal (Ctrl-A X quits), build/disk.img as vda
+#   make disk       (re)build build/disk.img, the ext2 disk made from user/disk/
 #   make test       host unit tests + kernel boots; ends with "N passed, N failed"
 #   make help       every target
 #
@@ -47,6 +48,10 @@ KERNEL_C_SRCS := \
 	kernel/bench.c \
 	kernel/cpu.c \
 	kernel/drivers/rtc.c \
+	kernel/drivers/pci.c \
+	kernel/drivers/virtio.c \
+	kernel/drivers/virtio_blk.c \
+	kernel/drivers/blk.c \
 	kernel/sched.c \
 	kernel/proc.c \
 	kernel/signal.c \
@@ -73,6 +78,7 @@ KERNEL_C_SRCS := \
 	kernel/tests/basics_test.c \
 	kernel/tests/vfs_test.c \
 	kernel/tests/procfs_test.c \
+	kernel/tests/blk_test.c \
 	mm/memmap.c \
 	mm/frame.c \
 	mm/kmalloc.c \
@@ -172,6 +178,35 @@ $(O)/cmdline.txt: FORCE
 	@echo "$(CMDLINE)" | cmp -s - $@ || echo "$(CMDLINE)" > $@
 
 # ---------------------------------------------------------------------------
+# The disk: an ext2 image of user/disk/ plus a data file generated here
+# (scripts/mkdisk.py: every 4 KiB block starts with its index), attached by
+# run, run-vga and gdb as vda. `make disk` always rebuilds it; the run
+# targets build it only when it is missing, so what mica wrote to it stays.
+
+DISK_IMG := $(O)/disk.img
+DISK_SIZE ?= 128M
+DISK_DATA_MIB := 64
+DISK_INPUTS := $(shell find user/disk -type f 2>/dev/null) scripts/mkdisk.py
+MKE2FS := $(shell PATH="$$PATH:/usr/sbin:/sbin" command -v mke2fs || echo mke2fs)
+DISK_QEMU_FLAGS = -drive file=$(DISK_IMG),if=none,id=vda,format=raw -device virtio-blk-pci,drive=vda
+
+$(DISK_IMG): $(DISK_INPUTS)
+	@rm -rf $(O)/disk-stage && mkdir -p $(O)/disk-stage
+	cp -R user/disk/. $(O)/disk-stage/
+	scripts/mkdisk.py data $(O)/disk-stage/data.bin $(DISK_DATA_MIB) $(O)/disk-data.sha256
+	rm -f $@.tmp && truncate -s $(DISK_SIZE) $@.tmp
+	$(MKE2FS) -q -F -t ext2 -d $(O)/disk-stage $@.tmp && mv $@.tmp $@
+	@rm -rf $(O)/disk-stage
+	@echo "disk: $@ ($(DISK_SIZE) ext2 of user/disk/ + data.bin, sha256 in $(O)/disk-data.sha256)"
+
+# For the run targets: builds the disk only if missing, says when it is older than its inputs.
+.PHONY: disk-if-missing
+disk-if-missing:
+	@[ -e $(DISK_IMG) ] || $(MAKE) --no-print-directory $(DISK_IMG)
+	@[ -z "$$(find $(DISK_INPUTS) -newer $(DISK_IMG) 2>/dev/null)" ] || \
+		echo "note: $(DISK_IMG) is older than user/disk/; 'make disk' rebuilds it (losing what mica wrote there)"
+
+# ---------------------------------------------------------------------------
 # Host unit tests (tests/), built for Linux with ASan and UBSan
 
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Iinclude \
@@ -214,7 +249,7 @@ $(O)/tests/test_pagetable: tests/test_pagetable.c tests/host_shim.c mm/pagetable
 # ---------------------------------------------------------------------------
 # Targets for people
 
-.PHONY: all iso kernel run run-vga gdb test host-tests bench deps clean help FORCE
+.PHONY: all iso kernel disk run run-vga gdb test host-tests bench deps clean help FORCE
 
 all: iso
 
@@ -225,27 +260,31 @@ iso: $(O)/mica.iso
 deps:
 	@scripts/deps.sh
 
+disk: deps
+	@rm -f $(DISK_IMG)
+	@$(MAKE) --no-print-directory $(DISK_IMG)
+
 QEMU_FLAGS := -m $(MEM) -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
 
 run: deps
-	@$(MAKE) --no-print-directory iso
-	$(QEMU) $(QEMU_FLAGS) -cdrom $(O)/mica.iso -display none -serial mon:stdio
+	@$(MAKE) --no-print-directory iso disk-if-missing
+	$(QEMU) $(QEMU_FLAGS) -cdrom $(O)/mica.iso $(DISK_QEMU_FLAGS) -display none -serial mon:stdio
 
 run-vga: deps
-	@$(MAKE) --no-print-directory iso
-	$(QEMU) $(QEMU_FLAGS) -cdrom $(O)/mica.iso -serial mon:stdio
+	@$(MAKE) --no-print-directory iso disk-if-missing
+	$(QEMU) $(QEMU_FLAGS) -cdrom $(O)/mica.iso $(DISK_QEMU_FLAGS) -serial mon:stdio
 
 # PROG=NAME: run build/user/bin/NAME and stop at its main; ARGS: its arguments.
-GDB_ENV = PROG='$(PROG)' ARGS='$(ARGS)' CMDLINE='$(CMDLINE)' MEM='$(MEM)'
+GDB_ENV = PROG='$(PROG)' ARGS='$(ARGS)' CMDLINE='$(CMDLINE)' MEM='$(MEM)' DISK='$(DISK_IMG)'
 
 gdb: deps
-	@$(MAKE) --no-print-directory iso
+	@$(MAKE) --no-print-directory iso disk-if-missing
 	@$(GDB_ENV) scripts/gdb.sh $(O)
 
 # The same in tmux: gdb above, the console below (where you can type too).
 .PHONY: gdb-tmux
 gdb-tmux: deps
-	@$(MAKE) --no-print-directory iso
+	@$(MAKE) --no-print-directory iso disk-if-missing
 	@$(GDB_ENV) GDB_TMUX=1 scripts/gdb.sh $(O)
 
 host-tests: $(HOST_TESTS)
@@ -265,7 +304,9 @@ clean:
 
 help:
 	@echo "make / make iso   build $(O)/mica.elf and $(O)/mica.iso"
-	@echo "make run          boot in QEMU on this terminal (Ctrl-A X quits; CMDLINE='...' MEM=...)"
+	@echo "make run          boot in QEMU on this terminal (Ctrl-A X quits; CMDLINE='...' MEM=...),"
+	@echo "                  with $(O)/disk.img as vda (built if missing)"
+	@echo "make disk         rebuild $(O)/disk.img: ext2 ($(DISK_SIZE)) of user/disk/ + a $(DISK_DATA_MIB) MiB data.bin"
 	@echo "make run-vga      the same with a VGA window"
 	@echo "make gdb          QEMU paused + gdb attached with symbols and helpers (docs/debugging.md;"
 	@echo "                  PROG=NAME [ARGS=...] stops at build/user/bin/NAME's main; make gdb-tmux: split)"

@@ -17,6 +17,7 @@
 #include <kernel/ktest.h>
 #include <kernel/monitor.h>
 #include <kernel/multiboot.h>
+#include <kernel/pci.h>
 #include <kernel/pic.h>
 #include <kernel/serial.h>
 #include <kernel/timer.h>
@@ -28,6 +29,7 @@
 #include <kernel/sched.h>
 #include <kernel/syscall.h>
 #include <kernel/vfs.h>
+#include <kernel/virtio_blk.h>
 #include <memlayout.h>
 #include <mm/mm_init.h>
 
@@ -73,12 +75,14 @@ static void interrupts_init(void)
     irq_enable();
 }
 
-/* Files, system calls, the clock: what user programs need. */
+/* Files, system calls, the clock, the disks: what user programs need. */
 static void user_space_init(void)
 {
     cpu_init();
     syscall_init();
     rtc_init();
+    pci_init();
+    virtio_blk_init();
     vfs_init();
     load_initramfs();
 }

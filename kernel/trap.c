@@ -6,7 +6,9 @@
  * exception_handle(): a page fault to mm_fault() (mm/fault.c); any other
  * exception in user mode becomes the signal Linux would send; in kernel
  * mode it is a bug and panics with the full report. IRQs go to the handler
- * registered in irq_handlers[]. Before a trap returns to user mode,
+ * registered in irq_handlers[]: a line may be shared (PCI INTx), so
+ * each line has a short list of handlers, all called on every interrupt,
+ * each checking whether its own device raised it. Before a trap returns to user mode,
  * proc_return_to_user() may switch processes and deliver signals. Double
  * faults and NMIs run on their own IST stacks (see kernel/gdt.c).
  */
@@ -36,7 +38,8 @@ struct __attribute__((packed)) idt_gate {
 
 extern const uint64_t trap_stubs[256];
 static struct idt_gate idt[256] __attribute__((aligned(16)));
-static irq_handler_fn irq_handlers[T_IRQ_COUNT];
+#define IRQ_MAX_HANDLERS 4 /* devices sharing one PIC line */
+static irq_handler_fn irq_handlers[T_IRQ_COUNT][IRQ_MAX_HANDLERS];
 static uint64_t irq_counts[T_IRQ_COUNT];
 
 static const char *const exception_names[T_EXCEPTIONS] = {
@@ -100,7 +103,13 @@ void idt_init(void)
 void irq_register(int irq, irq_handler_fn handler)
 {
     assert(irq >= 0 && irq < T_IRQ_COUNT);
-    irq_handlers[irq] = handler;
+    irq_handler_fn *slots = irq_handlers[irq];
+    int i = 0;
+    while (i < IRQ_MAX_HANDLERS && slots[i] && slots[i] != handler)
+        i++;
+    if (i == IRQ_MAX_HANDLERS)
+        panic("irq_register: more than %d handlers on IRQ %d", IRQ_MAX_HANDLERS, irq);
+    slots[i] = handler;
     pic_unmask(irq);
 }
 
@@ -115,8 +124,8 @@ static void irq_handle(struct trapframe *tf)
     if (pic_is_spurious(irq))
         return;
     irq_counts[irq]++;
-    if (irq_handlers[irq])
-        irq_handlers[irq](tf);
+    for (int i = 0; i < IRQ_MAX_HANDLERS && irq_handlers[irq][i]; i++)
+        irq_handlers[irq][i](tf);
     pic_eoi(irq);
 }
 

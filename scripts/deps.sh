@@ -18,7 +18,10 @@ checks=(
     "musl-gcc:musl-tools"
     "cpio:cpio"
     "python3:python3"
+    "mke2fs:e2fsprogs"
 )
+# mke2fs and e2fsck live in /sbin, which is not in every user's PATH
+PATH="$PATH:/usr/sbin:/sbin"
 
 missing=()
 for c in "${checks[@]}"; do

@@ -15,6 +15,7 @@
 #              boot module holds /etc/mica-run naming /bin/NAME, and the kernel
 #              command line gets "-- run" (unless CMDLINE already has a "--")
 #   ARGS       the program's arguments (split at spaces), with PROG
+#   DISK       a disk image to attach as vda (virtio-blk), if the file exists
 #   GDB_PORT   the TCP port for QEMU's gdb stub (default: a free one)
 #   GDB_TMUX=1 split a tmux window: gdb above, QEMU's console below, where
 #              you can also type (the kernel shell works); needs tmux
@@ -81,6 +82,9 @@ fi
 qemu=(qemu-system-x86_64 -m "${MEM:-128M}" -no-reboot -display none
       -device isa-debug-exit,iobase=0xf4,iosize=0x04 -cdrom "$iso"
       -S -gdb "tcp:127.0.0.1:$port")
+if [ -n "${DISK:-}" ] && [ -e "$DISK" ]; then
+    qemu+=(-drive "file=$DISK,if=none,id=vda,format=raw" -device virtio-blk-pci,drive=vda)
+fi
 gdb=(env MICA_ROOT="$root" gdb -q -nx -ex "set \$mica_port = $port" -x "$root/scripts/gdb/mica.gdb"
      "$build/mica.elf" ${gdb_cmds[@]+"${gdb_cmds[@]}"} "$@")
 

@@ -23,6 +23,10 @@ Every check is one named test. The last line printed is exactly
 Every boot's whole serial log is kept in BUILD/test-logs/NAME.log; a diff
 test keeps both outputs and mica's serial log in BUILD/test-logs/diff/.
 
+Disks: a Boot may list DiskSpecs, attached in order as vda, vdb, ... (virtio-blk).
+Each boot gets fresh images in BUILD/test-disks/BOOTNAME/; after the boot every
+ext2 image is checked with the host's `e2fsck -fn`, one test BOOTNAME/e2fsck.
+
 Usage: run-tests.py [--build DIR] [--only SUBSTRING] [--jobs N]
 """
 import argparse
@@ -41,10 +45,34 @@ EXIT_PASS, EXIT_FAIL, EXIT_PANIC = 33, 35, 37
 BOOT_TIMEOUT = 120  # seconds; a whole in-kernel test boot takes a few
 
 
+class DiskSpec:
+    """One virtio disk of a boot.
+
+    kind "pattern": a raw image of size_mib MiB where every 8-byte word of
+    sector s holds s (scripts/mkdisk.py pattern). kind "ext2": an ext2
+    filesystem of size_mib MiB made by `mke2fs -t ext2 -d source` (source: a
+    directory, relative to the repository root), checked with e2fsck after
+    the boot. read_only attaches it read-only (the device reports
+    VIRTIO_BLK_F_RO); error_sector makes every read that touches that sector
+    fail with EIO (QEMU's blkdebug driver).
+    """
+
+    def __init__(self, name, kind="pattern", size_mib=8, source=None, read_only=False,
+                 error_sector=None):
+        assert kind in ("pattern", "ext2") and (kind == "pattern") == (source is None)
+        self.name = name
+        self.kind = kind
+        self.size_mib = size_mib
+        self.source = source
+        self.read_only = read_only
+        self.error_sector = error_sector
+
+
 class Boot:
     def __init__(self, name, cmdline, mem="128M", expect_panic=None, timeout=BOOT_TIMEOUT,
-                 cpu=None, user=False):
+                 cpu=None, user=False, disks=()):
         self.name = name
+        self.disks = list(disks)  # DiskSpecs, attached as vda, vdb, ... in this order
         self.cpu = cpu
         self.user = user  # results come from /init ("utest: N passed, N failed")
         self.cmdline = cmdline
@@ -55,10 +83,16 @@ class Boot:
 
 # The test ISOs pass mica.marker=1 so a test can check the command line arrives.
 KTEST = "mica.marker=1 test=all"
+# What kernel/tests/blk_test.c expects: a disk, its read-only twin, and one that fails reads of sector 100.
+BLK_TEST_DISKS = [
+    DiskSpec("rw"),
+    DiskSpec("ro", read_only=True),
+    DiskSpec("bad", read_only=True, error_sector=100),
+]
 BOOTS = [
-    Boot("ktest-128M", KTEST, mem="128M"),
-    Boot("ktest-32M", KTEST, mem="32M"),
-    Boot("ktest-2G", KTEST, mem="2G"),
+    Boot("ktest-128M", KTEST, mem="128M", disks=BLK_TEST_DISKS),
+    Boot("ktest-32M", KTEST, mem="32M", disks=BLK_TEST_DISKS),
+    Boot("ktest-2G", KTEST, mem="2G", disks=BLK_TEST_DISKS),
     Boot("crash-pagefault", "test=crash crash=pagefault", expect_panic=[
         r"unhandled exception 14 \(page fault\) in kernel mode",
         r"error code 0x0: page not present, read, kernel mode",
@@ -104,10 +138,12 @@ BOOTS = [
         r"crash_double_free\+0x",
     ]),
     # user space: /init runs every program in /bin/tests (kernel options stop at "--")
-    Boot("utest-128M", "quiet -- test all", mem="128M", user=True),
+    # with an ext2 disk of user/disk/ as vda, which must still be clean after the boot
+    Boot("utest-128M", "quiet -- test all", mem="128M", user=True,
+         disks=[DiskSpec("disk", kind="ext2", size_mib=16, source="user/disk")]),
     Boot("utest-32M", "quiet -- test all", mem="32M", user=True),
     # the memory-map corner cases: RAM above 4 GiB, 1 GiB pages in the direct map
-    Boot("ktest-5G-1G-pages", KTEST, mem="5G", cpu="qemu64,+pdpe1gb"),
+    Boot("ktest-5G-1G-pages", KTEST, mem="5G", cpu="qemu64,+pdpe1gb", disks=BLK_TEST_DISKS),
 ]
 
 
@@ -167,7 +203,77 @@ def make_iso(build, boot):
     return iso
 
 
-def run_qemu(build, boot):
+def host_tool(name):
+    """The path of an e2fsprogs tool (they live in /sbin, often not in PATH)."""
+    return shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin") or name
+
+
+def pattern_image(build, size_mib):
+    """BUILD/test-disks/pattern-NM.img, made once; boots copy it."""
+    path = os.path.join(build, "test-disks", f"pattern-{size_mib}M.img")
+    if not os.path.exists(path):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        subprocess.run([os.path.join(ROOT, "scripts", "mkdisk.py"), "pattern", path,
+                        str(size_mib)], check=True)
+    return path
+
+
+def make_disk(build, disk_dir, disk):
+    """Makes disk's fresh image in disk_dir; returns its path."""
+    image = os.path.join(disk_dir, disk.name + ".img")
+    if disk.kind == "pattern":
+        shutil.copyfile(pattern_image(build, disk.size_mib), image)
+    else:
+        subprocess.run([host_tool("mke2fs"), "-q", "-F", "-t", "ext2", "-d",
+                        os.path.join(ROOT, disk.source), image, f"{disk.size_mib}M"],
+                       check=True, capture_output=True)
+    return image
+
+
+def disk_qemu_args(disk_dir, index, disk, image):
+    """QEMU options attaching image as the index-th virtio disk."""
+    path = image
+    if disk.error_sector is not None:
+        conf = os.path.join(disk_dir, disk.name + ".blkdebug")
+        with open(conf, "w") as f:
+            f.write(f'[inject-error]\nevent = "read_aio"\nerrno = "5"\n'
+                    f'sector = "{disk.error_sector}"\n')
+        path = f"blkdebug:{conf}:{image}"
+    drive = f"file={path},if=none,id=disk{index},format=raw"
+    if disk.read_only:
+        drive += ",readonly=on"
+    return ["-drive", drive, "-device", f"virtio-blk-pci,drive=disk{index}"]
+
+
+def prepare_disks(build, boot):
+    """Fresh images for boot's disks. Returns (QEMU options, [(DiskSpec, image)])."""
+    if not boot.disks:
+        return [], []
+    disk_dir = os.path.join(build, "test-disks", boot.name)
+    shutil.rmtree(disk_dir, ignore_errors=True)
+    os.makedirs(disk_dir)
+    args, images = [], []
+    for i, disk in enumerate(boot.disks):
+        image = make_disk(build, disk_dir, disk)
+        args += disk_qemu_args(disk_dir, i, disk, image)
+        images.append((disk, image))
+    return args, images
+
+
+def check_filesystems(images):
+    """e2fsck -fn on every ext2 image. Returns None when all are clean, else the reports."""
+    reports = []
+    for disk, image in images:
+        if disk.kind != "ext2":
+            continue
+        proc = subprocess.run([host_tool("e2fsck"), "-fn", image], capture_output=True, text=True)
+        if proc.returncode != 0:
+            reports.append(f"{disk.name}: e2fsck -fn exited {proc.returncode}\n"
+                           f"{tail(proc.stdout + proc.stderr, 40)}")
+    return "\n".join(reports) if reports else None
+
+
+def run_qemu(build, boot, disk_args=()):
     """Boots once; returns (exit status or None on timeout, serial log text)."""
     iso = make_iso(build, boot)
     log_dir = os.path.join(build, "test-logs")
@@ -178,6 +284,7 @@ def run_qemu(build, boot):
            "-serial", f"file:{log_path}", "-monitor", "none", "-cdrom", iso]
     if boot.cpu:
         cmd += ["-cpu", boot.cpu]
+    cmd += list(disk_args)
     start = time.monotonic()
     try:
         proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
@@ -227,8 +334,14 @@ def check_crash_boot(boot, status, log, results):
 
 
 def run_boot(build, boot):
-    status, log, elapsed = run_qemu(build, boot)
-    return boot, status, log, elapsed
+    """Boots once with fresh disks. Returns (boot, status, log, seconds, fsck):
+    fsck is None (no ext2 disk), "" (all clean) or e2fsck's complaints."""
+    disk_args, images = prepare_disks(build, boot)
+    status, log, elapsed = run_qemu(build, boot, disk_args)
+    fsck = None
+    if any(disk.kind == "ext2" for disk, _ in images):
+        fsck = check_filesystems(images) or ""
+    return boot, status, log, elapsed, fsck
 
 
 # The differential tests: tests/diff/NAME.c, built into BUILD/diff/NAME (tests/diff/diff.mk).
@@ -360,13 +473,17 @@ def main():
 
     boots = [b for b in BOOTS if not args.only or args.only in b.name]
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for boot, status, log, elapsed in pool.map(lambda b: run_boot(build, b), boots):
+        for boot, status, log, elapsed, fsck in pool.map(lambda b: run_boot(build, b), boots):
             print(f"# boot {boot.name} ({boot.mem}, \"{boot.cmdline}\"): "
                   f"{describe_status(status)}, {elapsed:.1f} s", flush=True)
             if boot.expect_panic:
                 check_crash_boot(boot, status, log, results)
             else:
                 check_ktest_boot(boot, status, log, results)
+            if fsck == "":
+                results.ok(f"{boot.name}/e2fsck")
+            elif fsck:
+                results.fail(f"{boot.name}/e2fsck", fsck)
 
     run_diff_tests(build, results, args.only)
     run_gdb_test(build, results, args.only)

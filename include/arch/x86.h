@@ -53,6 +53,20 @@ static inline void outl(uint16_t port, uint32_t value)
     __asm__ volatile("outl %0, %1" : : "a"(value), "Nd"(port));
 }
 
+static inline uint16_t inw(uint16_t port)
+{
+    uint16_t value;
+    __asm__ volatile("inw %1, %0" : "=a"(value) : "Nd"(port));
+    return value;
+}
+
+static inline uint32_t inl(uint16_t port)
+{
+    uint32_t value;
+    __asm__ volatile("inl %1, %0" : "=a"(value) : "Nd"(port));
+    return value;
+}
+
 static inline uint64_t read_cr0(void)
 {
     uint64_t v;
@@ -143,6 +157,10 @@ static inline void irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
 static inline void irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline void cpu_halt(void) { __asm__ volatile("hlt" ::: "memory"); }
 static inline void cpu_pause(void) { __asm__ volatile("pause"); }
+/* Waits for one interrupt with interrupts on, and returns with them off again. */
+static inline void cpu_wait_for_interrupt(void) { __asm__ volatile("sti; hlt; cli" ::: "memory"); }
+/* Orders every earlier memory access before every later one (for memory shared with a device). */
+static inline void memory_barrier(void) { __asm__ volatile("mfence" ::: "memory"); }
 
 /* Saves the interrupt flag and disables interrupts; give the result to irq_restore. */
 static inline uint64_t irq_save(void)

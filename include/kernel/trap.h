@@ -29,7 +29,12 @@ typedef void (*irq_handler_fn)(struct trapframe *tf);
 
 /* Fills the IDT with the stubs from trap_entry.asm and loads it. */
 void idt_init(void);
-/* Routes IRQ irq (0-15) to handler and unmasks it at the PIC. */
+/*
+ * Adds handler to IRQ line irq (0-15) and unmasks the line at the PIC. A
+ * line can have several handlers (devices sharing a PCI interrupt): all run
+ * on each interrupt, so each must check that its device raised it.
+ * Registering the same handler twice on a line adds it once.
+ */
 void irq_register(int irq, irq_handler_fn handler);
 /* Interrupts taken from IRQ line irq (0-15) since boot, spurious ones excluded (/proc/stat). */
 uint64_t irq_count(int irq);
