@@ -72,8 +72,6 @@ KERNEL_C_SRCS := \
 	kernel/fs/blockdev.c \
 	kernel/fs/pageio.c \
 	kernel/fs/bcache.c \
-	kernel/fs/sys_mount.c \
-	kernel/fs/ext2_vfs.c \
 	kernel/fs/flusher.c \
 	kernel/tests/basics_test.c \
 	kernel/tests/vfs_test.c \

@@ -300,7 +300,7 @@ void flusher_start(void);
 bool vfs_bdev_mounted(const struct blk_device *dev);
 struct procfs_buf;
 struct proc;
-/* /proc/mounts: one line per mount in Linux's format (kernel/fs/sys_mount.c). */
+/* /proc/mounts: one line per mount in Linux's format. */
 int show_mounts(struct procfs_buf *buf, struct proc *p);
 /*
  * For fs_ops->populate: adds the entry name -> child to directory dir

@@ -19,6 +19,7 @@
 #include <kernel/file.h>
 #include <kernel/panic.h>
 #include <kernel/proc.h>
+#include <kernel/procfs.h>
 #include <kernel/vfs.h>
 #include <lib/string.h>
 #include <mm/kmalloc.h>
@@ -172,4 +173,36 @@ int vfs_umount(struct inode *root)
         sb->ops->unmount(sb);
     kfree(sb);
     return 0;
+}
+
+/* ---- /proc/mounts -------------------------------------------------------------------- */
+
+static void show_one_mount(struct super_block *sb, void *arg)
+{
+    struct procfs_buf *buf = arg;
+    char *path = kmalloc(VFS_PATH_MAX);
+    if (!path)
+        return;
+    if (!sb->covered)
+        strlcpy(path, sb->dev == VFS_DEV_PROC ? "/proc" : "/", VFS_PATH_MAX);
+    else if (vfs_path_of(sb->covered, path, VFS_PATH_MAX) < 0)
+        strlcpy(path, "?", VFS_PATH_MAX);
+    procfs_printf(buf, "%s %s %s %s", sb->source, path, sb->type,
+                  sb->flags & MS_RDONLY ? "ro" : "rw");
+    static const struct { unsigned long flag; const char *name; } names[] = {
+        { MS_NOSUID, "nosuid" }, { MS_NODEV, "nodev" }, { MS_NOEXEC, "noexec" },
+        { MS_SYNCHRONOUS, "sync" }, { MS_DIRSYNC, "dirsync" }, { MS_NOATIME, "noatime" },
+        { MS_NODIRATIME, "nodiratime" }, { MS_RELATIME, "relatime" },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+        if (sb->flags & names[i].flag)
+            procfs_printf(buf, ",%s", names[i].name);
+    procfs_printf(buf, " 0 0\n");
+    kfree(path);
+}
+
+int show_mounts(struct procfs_buf *buf, struct proc *p __unused)
+{
+    vfs_for_each_mount(show_one_mount, buf);
+    return buf->error;
 }

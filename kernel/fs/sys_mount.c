@@ -1,5 +1,5 @@
 /*
- * kernel/fs/sys_mount.c - mount, umount2, statfs, fstatfs, sync, syncfs and /proc/mounts.
+ * kernel/fs/sys_mount.c - mount, umount2, statfs, fstatfs, sync, syncfs.
  *
  * mount(2) knows one disk filesystem type, "ext2" (kernel/fs/ext2_vfs.c),
  * on a block device node (/dev/vdX); MS_REMOUNT switches an existing mount
@@ -206,36 +206,4 @@ SYSCALL(SYS_syncfs, syncfs)
     int err = sb->ops ? vfs_sync_sb(sb) : 0;
     file_put(f);
     return err;
-}
-
-/* ---- /proc/mounts -------------------------------------------------------------------- */
-
-static void show_one_mount(struct super_block *sb, void *arg)
-{
-    struct procfs_buf *buf = arg;
-    char *path = kmalloc(VFS_PATH_MAX);
-    if (!path)
-        return;
-    if (!sb->covered)
-        strlcpy(path, sb->dev == VFS_DEV_PROC ? "/proc" : "/", VFS_PATH_MAX);
-    else if (vfs_path_of(sb->covered, path, VFS_PATH_MAX) < 0)
-        strlcpy(path, "?", VFS_PATH_MAX);
-    procfs_printf(buf, "%s %s %s %s", sb->source, path, sb->type,
-                  sb->flags & MS_RDONLY ? "ro" : "rw");
-    static const struct { unsigned long flag; const char *name; } names[] = {
-        { MS_NOSUID, "nosuid" }, { MS_NODEV, "nodev" }, { MS_NOEXEC, "noexec" },
-        { MS_SYNCHRONOUS, "sync" }, { MS_DIRSYNC, "dirsync" }, { MS_NOATIME, "noatime" },
-        { MS_NODIRATIME, "nodiratime" }, { MS_RELATIME, "relatime" },
-    };
-    for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-        if (sb->flags & names[i].flag)
-            procfs_printf(buf, ",%s", names[i].name);
-    procfs_printf(buf, " 0 0\n");
-    kfree(path);
-}
-
-int show_mounts(struct procfs_buf *buf, struct proc *p __unused)
-{
-    vfs_for_each_mount(show_one_mount, buf);
-    return buf->error;
 }
