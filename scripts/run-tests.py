@@ -37,6 +37,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 import sys
 import time
 
@@ -208,14 +209,22 @@ def host_tool(name):
     return shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin") or name
 
 
+PATTERN_LOCK = threading.Lock()  # boots run in parallel: one makes the image, the others wait
+
+
 def pattern_image(build, size_mib):
     """BUILD/test-disks/pattern-NM.img, made once; boots copy it."""
     path = os.path.join(build, "test-disks", f"pattern-{size_mib}M.img")
+    with PATTERN_LOCK:
+        make_pattern_image(path, size_mib)
+    return path
+
+
+def make_pattern_image(path, size_mib):
     if not os.path.exists(path):
         os.makedirs(os.path.dirname(path), exist_ok=True)
         subprocess.run([os.path.join(ROOT, "scripts", "mkdisk.py"), "pattern", path,
                         str(size_mib)], check=True)
-    return path
 
 
 def make_disk(build, disk_dir, disk):
