@@ -34,7 +34,8 @@
 # inside the directory); it is rebuilt once more when the variable goes back
 # to empty, so a plain build never carries a script's leftovers.
 
-USER_PROGS := init sh echo cat ls ps true false mkdir rm sleep kill pmap free vmstat top pagemap strace
+USER_PROGS := init sh echo cat ls ps true false mkdir rm sleep kill pmap free vmstat top pagemap strace \
+	mount umount df sync
 USER_BENCHES := syscall faults mmap
 USER_DEMOS := addresses bigfile mappings cow malloc
 USER_TESTS := hello args_env malloc_stress fork_wait pipe_basic files_basic \
@@ -53,7 +54,8 @@ USER_LIB_SRCS := \
 	user/lib/stdlib.c \
 	user/lib/string_extra.c \
 	user/lib/dirent.c \
-	user/lib/malloc.c
+	user/lib/malloc.c \
+	user/lib/mount.c
 
 # the kernel's formatting and string code, built again with the user flags
 USER_SHARED_SRCS := lib/format.c lib/string.c

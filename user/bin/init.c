@@ -21,6 +21,9 @@
  *                     "mica-run: start" and "mica-run: exit N" (N: the exit
  *                     code, or 128 + the signal that killed it), then exits 0.
  *
+ * In every mode it first mounts the first disk, /dev/vda, at /mnt when
+ * there is one (make run attaches build/disk.img; scripts/run-elf --disk).
+ *
  * Children get the environment PATH=/bin HOME=/. Orphans are handed to
  * process 1, so in every mode init reaps whatever child ends, known or not.
  */
@@ -31,6 +34,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -372,8 +377,20 @@ static int run_benches(void)
     return 0;
 }
 
+/* /dev/vda, if the machine has a disk, is mounted at /mnt (ext2). */
+static void mount_first_disk(void)
+{
+    struct stat st;
+    if (stat("/dev/vda", &st) < 0)
+        return;
+    mkdir("/mnt", 0755);
+    if (mount("/dev/vda", "/mnt", "ext2", 0, NULL) < 0)
+        printf("init: cannot mount /dev/vda on /mnt: %s\n", strerror(errno));
+}
+
 int main(int argc, char **argv)
 {
+    mount_first_disk();
     if (argc >= 2 && strcmp(argv[1], "bench") == 0)
         exit(run_benches());
     if (argc >= 2 && strcmp(argv[1], "test") == 0) {
