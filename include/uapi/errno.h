@@ -47,6 +47,7 @@
 #define ELOOP 40
 #define EOPNOTSUPP 95
 #define ETIMEDOUT 110
+#define EUCLEAN 117 /* structure needs cleaning: a corrupted filesystem */
 #define ENOTSUP EOPNOTSUPP
 #define EWOULDBLOCK EAGAIN
 #define EOVERFLOW 75
