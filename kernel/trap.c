@@ -5,11 +5,11 @@
  * gates clear IF, so handlers run with interrupts off. Exceptions go to
  * exception_handle(): a page fault to mm_fault() (mm/fault.c); any other
  * exception in user mode becomes the signal Linux would send; in kernel
- * mode it is a bug and panics with the full report. IRQs go to the handler
- * registered in irq_handlers[]: a line may be shared (PCI INTx), so
- * each line has a short list of handlers, all called on every interrupt,
- * each checking whether its own device raised it. Before a trap returns to user mode,
- * proc_return_to_user() may switch processes and deliver signals. Double
+ * mode it is a bug and panics with the full report. IRQs go to the handlers
+ * registered in irq_handlers[]: a line may be shared (PCI INTx), so each
+ * line has a short list of handlers, all called on every interrupt, each
+ * checking whether its own device raised it. Before a trap returns to user
+ * mode, proc_return_to_user() may switch processes and deliver signals. Double
  * faults and NMIs run on their own IST stacks (see kernel/gdt.c).
  */
 #include <arch/gdt.h>

@@ -37,8 +37,8 @@ import re
 import shutil
 import subprocess
 import tempfile
-import threading
 import sys
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -210,22 +210,18 @@ def host_tool(name):
     return shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin") or name
 
 
-PATTERN_LOCK = threading.Lock()  # boots run in parallel: one makes the image, the others wait
+PATTERN_LOCK = threading.Lock()  # boots run in parallel; one of them makes each pattern image
 
 
 def pattern_image(build, size_mib):
-    """BUILD/test-disks/pattern-NM.img, made once; boots copy it."""
+    """BUILD/test-disks/pattern-NM.img, made once (again when mkdisk.py changes); boots copy it."""
     path = os.path.join(build, "test-disks", f"pattern-{size_mib}M.img")
+    script = os.path.join(ROOT, "scripts", "mkdisk.py")
     with PATTERN_LOCK:
-        make_pattern_image(path, size_mib)
+        if not os.path.exists(path) or os.path.getmtime(path) < os.path.getmtime(script):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            subprocess.run([script, "pattern", path, str(size_mib)], check=True)
     return path
-
-
-def make_pattern_image(path, size_mib):
-    if not os.path.exists(path):
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        subprocess.run([os.path.join(ROOT, "scripts", "mkdisk.py"), "pattern", path,
-                        str(size_mib)], check=True)
 
 
 def make_disk(build, disk_dir, disk):
