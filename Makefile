@@ -73,6 +73,14 @@ KERNEL_C_SRCS := \
 	kernel/fs/pageio.c \
 	kernel/fs/bcache.c \
 	kernel/fs/flusher.c \
+	kernel/fs/sys_mount.c \
+	kernel/fs/ext2_vfs.c \
+	kernel/fs/ext2_super.c \
+	kernel/fs/ext2_alloc.c \
+	kernel/fs/ext2_inode.c \
+	kernel/fs/ext2_truncate.c \
+	kernel/fs/ext2_dir.c \
+	kernel/fs/ext2_namei.c \
 	kernel/tests/basics_test.c \
 	kernel/tests/vfs_test.c \
 	kernel/tests/procfs_test.c \

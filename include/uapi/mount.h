@@ -33,7 +33,7 @@
 #define UMOUNT_NOFOLLOW 0x8
 
 /* statfs f_type values */
-#define EXT2_SUPER_MAGIC 0xef53
+#define EXT2_STATFS_MAGIC 0xef53 /* f_type of ext2 (ext2.h names it EXT2_SUPER_MAGIC too) */
 #define RAMFS_MAGIC 0x858458f6
 #define PROC_SUPER_MAGIC 0x9fa0
 

@@ -308,7 +308,7 @@ static int ext2_vfs_statfs(struct super_block *sb, struct linux_statfs *st)
     int err = ext2_statfs(fs_of_sb(sb), &s);
     if (err)
         return err;
-    st->f_type = EXT2_SUPER_MAGIC;
+    st->f_type = EXT2_STATFS_MAGIC;
     st->f_bsize = (long)s.block_size;
     st->f_blocks = s.blocks;
     st->f_bfree = s.free_blocks;
