@@ -186,12 +186,12 @@ uint64_t inode_size(const struct inode *ino)
 {
     if (ino->kind == INODE_REGULAR)
         return ino->data->size;
+    if (fs_of(ino) && (ino->kind == INODE_DIR || ino->kind == INODE_SYMLINK))
+        return ino->disk_size; /* as the disk filesystem stores it */
     if (ino->kind == INODE_DIR && !ino->dir_ops)
         return ino->dir_size;
-    if (ino->kind == INODE_SYMLINK && ino->symlink)
+    if (ino->kind == INODE_SYMLINK)
         return strlen(ino->symlink);
-    if (ino->kind == INODE_SYMLINK || (ino->kind == INODE_DIR && ino->sb))
-        return ino->disk_size; /* as the disk filesystem stores it */
     if (ino->kind == INODE_BLKDEV)
         return ino->bdev->sectors << BLK_SECTOR_SHIFT;
     return 0;

@@ -52,7 +52,7 @@ static void mode_string(unsigned int mode, char out[11])
     static const char rwx[] = "rwxrwxrwx";
 
     out[0] = S_ISDIR(mode) ? 'd' : S_ISCHR(mode) ? 'c' : S_ISFIFO(mode) ? 'p'
-           : S_ISLNK(mode) ? 'l' : '-';
+           : S_ISLNK(mode) ? 'l' : S_ISBLK(mode) ? 'b' : S_ISSOCK(mode) ? 's' : '-';
     for (int i = 0; i < 9; i++)
         out[1 + i] = (mode & (0400 >> i)) ? rwx[i] : '-';
     if (mode & 01000) /* sticky (/tmp): only a file's owner may remove it */

@@ -36,6 +36,8 @@ _Static_assert(sizeof(struct stat) == sizeof(struct linux_stat),
 #define S_ISCHR(m) (((m) & S_IFMT) == S_IFCHR)
 #define S_ISFIFO(m) (((m) & S_IFMT) == S_IFIFO)
 #define S_ISLNK(m) (((m) & S_IFMT) == S_IFLNK)
+#define S_ISBLK(m) (((m) & S_IFMT) == S_IFBLK)
+#define S_ISSOCK(m) (((m) & S_IFMT) == S_IFSOCK)
 
 /* Each returns 0 and fills *st, or -1 with errno set. lstat does not follow a final symlink. */
 int stat(const char *path, struct stat *st);
