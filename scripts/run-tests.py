@@ -54,13 +54,16 @@ class DiskSpec:
     filesystem of size_mib MiB made by `mke2fs -t ext2 -d source` (source: a
     directory, relative to the repository root), checked with e2fsck after
     the boot. read_only attaches it read-only (the device reports
-    VIRTIO_BLK_F_RO); error_sector makes every read that touches that sector
-    fail with EIO (QEMU's blkdebug driver).
+    VIRTIO_BLK_F_RO); error_sector makes every read (or write, with
+    error_op="write") that touches that sector fail with EIO (QEMU's blkdebug
+    driver).
     """
 
     def __init__(self, name, kind="pattern", size_mib=8, source=None, read_only=False,
-                 error_sector=None):
+                 error_sector=None, error_op="read"):
         assert kind in ("pattern", "ext2") and (kind == "pattern") == (source is None)
+        assert error_op in ("read", "write")
+        self.error_op = error_op
         self.name = name
         self.kind = kind
         self.size_mib = size_mib
@@ -84,11 +87,13 @@ class Boot:
 
 # The test ISOs pass mica.marker=1 so a test can check the command line arrives.
 KTEST = "mica.marker=1 test=all"
-# What kernel/tests/blk_test.c expects: a disk, its read-only twin, and one that fails reads of sector 100.
+# What kernel/tests/blk_test.c expects: a disk, its read-only twin, one that fails
+# reads of sector 100 and one that fails writes there.
 BLK_TEST_DISKS = [
     DiskSpec("rw"),
     DiskSpec("ro", read_only=True),
-    DiskSpec("bad", read_only=True, error_sector=100),
+    DiskSpec("badread", read_only=True, error_sector=100),
+    DiskSpec("badwrite", error_sector=100, error_op="write"),
 ]
 BOOTS = [
     Boot("ktest-128M", KTEST, mem="128M", disks=BLK_TEST_DISKS),
@@ -242,7 +247,10 @@ def disk_qemu_args(disk_dir, index, disk, image):
     if disk.error_sector is not None:
         conf = os.path.join(disk_dir, disk.name + ".blkdebug")
         with open(conf, "w") as f:
-            f.write(f'[inject-error]\nevent = "read_aio"\nerrno = "5"\n'
+            # the rule is armed by the first read_aio/write_aio event and then applies
+            # to the I/O type iotype names, for every request overlapping the sector
+            f.write(f'[inject-error]\nevent = "{disk.error_op}_aio"\n'
+                    f'iotype = "{disk.error_op}"\nerrno = "5"\n'
                     f'sector = "{disk.error_sector}"\n')
         path = f"blkdebug:{conf}:{image}"
     drive = f"file={path},if=none,id=disk{index},format=raw"
