@@ -361,6 +361,8 @@ def run_boot(build, boot):
 # The differential tests: tests/diff/NAME.c, built into BUILD/diff/NAME (tests/diff/diff.mk).
 DIFF_TESTS = ["hello", "hello_pie", "malloc_heavy", "files", "pipes", "procs", "exec_errors",
               "efault", "faults", "procfmt", "mmap"]
+# NAME@ext2 runs program NAME on mica in /mnt, on a fresh ext2 disk (e2fsck -fn must be clean after)
+DISK_DIFF_TESTS = ["files@ext2", "mmap@ext2"]
 EXTRA_DIFF_TESTS = []  # --diff-extra NAME adds one
 DIFF_TIMEOUT = 60  # seconds, for each side
 DIFF_JOBS = 2
@@ -385,18 +387,39 @@ def run_on_linux(path):
     return proc.stdout, exit_code(proc.returncode), time.monotonic() - start
 
 
-def run_on_mica(build, path, log):
-    """Runs path on mica. Returns (output, exit code, run-elf's messages, seconds)."""
+def run_on_mica(build, path, log, disk=None):
+    """Runs path on mica (with disk as /dev/vda and /mnt its cwd, when given).
+    Returns (output, exit code, run-elf's messages, seconds)."""
     start = time.monotonic()
+    on_disk = ["--disk", disk, "--cwd", "/mnt"] if disk else []
     proc = subprocess.run([os.path.join(ROOT, "scripts", "run-elf"), "--no-build",
-                           "--build", build, "--timeout", str(DIFF_TIMEOUT), "--log", log, path],
+                           "--build", build, "--timeout", str(DIFF_TIMEOUT), "--log", log]
+                          + on_disk + [path],
                           stdin=subprocess.DEVNULL, capture_output=True, timeout=DIFF_TIMEOUT + 60)
     return proc.stdout, proc.returncode, proc.stderr, time.monotonic() - start
 
 
+def fresh_ext2(build, name):
+    """An empty 32 MiB ext2 image for a differential test that runs on the disk."""
+    image = os.path.join(build, "test-disks", "diff", name + ".img")
+    os.makedirs(os.path.dirname(image), exist_ok=True)
+    if os.path.exists(image):
+        os.remove(image)
+    subprocess.run([host_tool("mke2fs"), "-q", "-F", "-t", "ext2", image, "32M"], check=True,
+                   capture_output=True)
+    return image
+
+
+def e2fsck_problem(image):
+    """None when `e2fsck -fn` finds image clean, else its output."""
+    proc = subprocess.run([host_tool("e2fsck"), "-fn", image], capture_output=True, text=True)
+    return None if proc.returncode == 0 else proc.stdout + proc.stderr
+
+
 def run_diff_test(build, name):
     """Runs one differential test on both sides. Returns (name, header line or None, failure or None)."""
-    path = os.path.join(build, "diff", name)
+    program, _, where = name.partition("@")
+    path = os.path.join(build, "diff", program)
     if not shutil.which("musl-gcc"):
         return name, None, ("musl-gcc is missing, so tests/diff is not built "
                             "(apt install musl-tools, or scripts/deps.sh)")
@@ -408,8 +431,12 @@ def run_diff_test(build, name):
         linux_out, linux_status, linux_time = run_on_linux(path)
     except subprocess.TimeoutExpired:
         return name, None, f"timed out after {DIFF_TIMEOUT} s on Linux"
+    disk = fresh_ext2(build, name) if where == "ext2" else None
     mica_out, mica_status, messages, mica_time = run_on_mica(
-        build, path, os.path.join(log_dir, name + ".log"))
+        build, path, os.path.join(log_dir, name + ".log"), disk)
+    fsck = e2fsck_problem(disk) if disk else None
+    if fsck:
+        return name, None, "e2fsck -fn after the run:\n" + tail(fsck)
     for side, out in (("linux", linux_out), ("mica", mica_out)):
         with open(os.path.join(log_dir, f"{name}.{side}"), "wb") as f:
             f.write(out)
@@ -436,7 +463,8 @@ def run_diff_test(build, name):
 
 
 def run_diff_tests(build, results, only):
-    names = [n for n in DIFF_TESTS + EXTRA_DIFF_TESTS if not only or only in "diff/" + n]
+    names = [n for n in DIFF_TESTS + DISK_DIFF_TESTS + EXTRA_DIFF_TESTS
+             if not only or only in "diff/" + n]
     with concurrent.futures.ThreadPoolExecutor(max_workers=DIFF_JOBS) as pool:
         for name, header, failure in pool.map(lambda n: run_diff_test(build, n), names):
             if header:
