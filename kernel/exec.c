@@ -396,12 +396,10 @@ static void start_registers(struct trapframe *tf, vaddr_t entry, vaddr_t rsp)
     tf->vector = T_SIGRETURN;     /* not restartable */
 }
 
-/* The point of no return: p runs the new image from now on. */
-static void commit_image(struct proc *p, struct mm *mm, struct exec_image *img, vaddr_t rsp,
+/* The point of no return: p runs the new image (already p->mm) from now on. */
+static void commit_image(struct proc *p, struct mm *old, struct exec_image *img, vaddr_t rsp,
                          const char *const argv[], int argc)
 {
-    struct mm *old = p->mm;
-    p->mm = mm;
     if (old)
         mm_destroy(old);
     start_registers(p->tf, img->eh.e_entry + img->bias, rsp);
@@ -483,15 +481,23 @@ static int exec_elf(struct proc *p, struct exec_image *img, const char *path,
     struct mm *mm = mm_create();
     if (!mm)
         return -ENOMEM;
+    /*
+     * p->mm is the new address space while it is built: reading the
+     * program may sleep for the disk, and the scheduler gives p back the
+     * address space p->mm names.
+     */
+    struct mm *old = p->mm;
+    p->mm = mm;
     mm_switch(mm);
     int err = 0;
     vaddr_t rsp = build_image(mm, img, p, path, argv, argc, envp, envc, &err);
     if (err < 0 && !fatal_after_commit(err)) { /* out of memory: the caller goes on */
-        mm_switch(p->mm);
+        p->mm = old;
+        mm_switch(old);
         mm_destroy(mm);
         return err;
     }
-    commit_image(p, mm, img, rsp, argv, argc);
+    commit_image(p, old, img, rsp, argv, argc);
     if (err < 0) /* like Linux after its point of no return: the process dies */
         signal_send_fault(SIGSEGV, SI_KERNEL, 0);
     return 0;

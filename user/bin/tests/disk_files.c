@@ -15,6 +15,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "utest.h"
@@ -190,6 +191,29 @@ static void remount_and_check(void)
     close(fd);
 }
 
+/* A program on the disk runs: exec reads its headers and faults its pages from the disk. */
+static void exec_from_disk(void)
+{
+    int in = open("/bin/true", O_RDONLY), out = open(DIR "/true", O_CREAT | O_WRONLY, 0755);
+    char buf[4096];
+    long n;
+    while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+        CHECK(write(out, buf, (size_t)n) == n);
+    close(in);
+    close(out);
+    CHECK(umount("/mnt") == 0 && mount("/dev/vda", "/mnt", "ext2", 0, NULL) == 0, "remount");
+    pid_t pid = fork();
+    if (pid == 0) {
+        char *argv[] = { "true", NULL };
+        execve(DIR "/true", argv, NULL);
+        _exit(127);
+    }
+    int status = -1;
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s/true: status %#x", DIR, status);
+    CHECK(unlink(DIR "/true") == 0);
+}
+
 /* A cold page through a mapping: a major fault. */
 static void cold_mapping_is_major(void)
 {
@@ -222,6 +246,7 @@ int main(void)
     shared_mapping(DIR "/sparse");
     remount_and_check();
     cold_mapping_is_major();
+    exec_from_disk();
     const char *files[] = { DIR "/big", DIR "/sparse", DIR "/b", DIR "/c", DIR "/s" };
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
         CHECK(unlink(files[i]) == 0, "unlink %s: %s", files[i], strerror(errno));
