@@ -19,7 +19,8 @@
  * for it (ops->read), and the caller sleeps until the interrupt that
  * finishes the read unlocks it. Readahead: when the pages are asked for
  * in order, each miss reads a window that doubles up to READAHEAD_MAX
- * pages, so a sequential reader finds most pages already there.
+ * pages, and a hit in the second half of a window starts the next one
+ * (readahead_more), so a sequential reader finds most pages already there.
  */
 #include <kernel/errno.h>
 #include <kernel/panic.h>
@@ -299,6 +300,20 @@ static int read_missing(struct vm_object *obj, uint64_t index)
     return read_range(obj, index, end);
 }
 
+/*
+ * A hit in the second half of the last readahead window: start reading the
+ * next window now, so a sequential reader finds it there, not on the disk.
+ */
+static void readahead_more(struct vm_object *obj, uint64_t index)
+{
+    uint64_t file_pages = ALIGN_UP(obj->size, PAGE_SIZE) / PAGE_SIZE;
+    uint64_t next = obj->readahead_next;
+    if (!obj->readahead_window || index + obj->readahead_window / 2 < next ||
+        next >= file_pages || vmobject_peek(obj, next))
+        return;
+    read_missing(obj, next); /* next == readahead_next: the window grows */
+}
+
 int vmobject_get_page(struct vm_object *obj, uint64_t index, enum vmobject_lookup mode,
                       struct page **out, bool *major)
 {
@@ -307,6 +322,8 @@ int vmobject_get_page(struct vm_object *obj, uint64_t index, enum vmobject_looku
     struct page *page = vmobject_peek(obj, index);
     if (!page && mode == VMOBJECT_FIND)
         return -ENOENT;
+    if (page && obj->ops && mode == VMOBJECT_CREATE)
+        readahead_more(obj, index);
     if (!page && obj->ops && mode == VMOBJECT_CREATE) {
         int err = read_missing(obj, index);
         if (err)

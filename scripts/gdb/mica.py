@@ -63,7 +63,8 @@ VM_FLAG_NAMES = [("READ", 1), ("WRITE", 2), ("EXEC", 4), ("SHARED", 8), ("GROWSD
 
 # include/mm/frame.h (the enum is read from the kernel when it can be)
 PG_FALLBACK = [("RESERVED", 1), ("FREE", 2), ("ALLOCATED", 4), ("TAIL", 8), ("CACHED", 16),
-               ("SLAB", 32), ("ZERO", 64), ("CACHE", 128)]
+               ("SLAB", 32), ("ZERO", 64), ("CACHE", 128), ("DISK", 256), ("LOCKED", 512),
+               ("DIRTY", 1024), ("ERROR", 2048)]
 
 # include/kernel/trap.h
 T_PAGE_FAULT, T_IRQ_BASE, T_IRQ_COUNT, T_SYSCALL, T_SIGRETURN = 14, 32, 16, 0x100, 0x101
