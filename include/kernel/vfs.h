@@ -280,10 +280,11 @@ int vfs_create_blockdev(const char *path, uint32_t mode, struct blk_device *dev,
 /* Registers sb (root set) as mounted on directory `on` (NULL for the first, "/"). */
 int vfs_mount(struct super_block *sb, struct inode *on);
 /*
- * Unmounts the filesystem whose root is `root`: -EINVAL if it is not a
- * mount's root, -EBUSY when a process has a file open on it, its working
- * directory in it, a mapping of one of its files, or a mount below it.
- * Dirty pages are written back first.
+ * Unmounts the filesystem whose root is `root` (referenced by the caller:
+ * on success that reference is gone with the root). -EINVAL if it is not
+ * a mount's root, -EBUSY when a process has a file open on it, its
+ * working directory in it, a mapping of one of its files, a walk in
+ * progress, or a mount below it. Dirty pages are written back first.
  */
 int vfs_umount(struct inode *root);
 /* The super_block of the filesystem ino is on (the root ramfs's for ino without one). */

@@ -20,6 +20,7 @@
 #include <kernel/panic.h>
 #include <kernel/proc.h>
 #include <kernel/procfs.h>
+#include <kernel/sched.h>
 #include <kernel/vfs.h>
 #include <lib/string.h>
 #include <mm/kmalloc.h>
@@ -123,14 +124,39 @@ bool vfs_bdev_mounted(const struct blk_device *dev)
     return false;
 }
 
-int vfs_sync_sb(struct super_block *sb)
+/*
+ * One writer of the mount list's disks at a time: sync, the flusher and
+ * umount sleep for the disk, and umount must not free a super_block that
+ * a sync is still walking. Whoever finds it taken sleeps.
+ */
+static bool writing_back;
+
+static void writeback_lock(void)
+{
+    while (writing_back)
+        sleep_uninterruptible(&writing_back);
+    writing_back = true;
+}
+
+static void writeback_unlock(void)
+{
+    writing_back = false;
+    wakeup(&writing_back);
+}
+
+/* Writes sb's dirty file pages, then its metadata. 0 or the first error. Under writeback_lock. */
+static int sync_sb_locked(struct super_block *sb)
 {
     int err = 0;
-    list_for_each(pos, &sb->inodes) {
+    struct list_node *pos = sb->inodes.next;
+    while (pos != &sb->inodes) {
         struct inode *ino = container_of(pos, struct inode, sb_link);
+        inode_get(ino); /* it may be closed and evicted while we sleep for the disk */
         int e = ino->data ? vmobject_writeback(ino->data, 0, UINT64_MAX, VMOBJECT_WAIT) : 0;
         if (e && !err)
             err = e;
+        pos = pos->next;
+        inode_put(ino);
     }
     int e = sb->ops->sync ? sb->ops->sync(sb) : 0;
     if (!err)
@@ -140,17 +166,52 @@ int vfs_sync_sb(struct super_block *sb)
     return err ? err : e;
 }
 
+int vfs_sync_sb(struct super_block *sb)
+{
+    writeback_lock();
+    int err = sync_sb_locked(sb);
+    writeback_unlock();
+    return err;
+}
+
 int vfs_sync_all(void)
 {
     mounts_init();
+    writeback_lock();
     int err = 0;
     list_for_each(pos, &mounts) {
         struct super_block *sb = container_of(pos, struct super_block, link);
-        int e = sb->ops ? vfs_sync_sb(sb) : 0;
+        int e = sb->ops ? sync_sb_locked(sb) : 0;
         if (e && !err)
             err = e;
     }
+    writeback_unlock();
     return err;
+}
+
+/* The references an inode of sb has from the tree itself: its loaded subdirectories' "..", and root's own. */
+static uint32_t tree_refs(struct super_block *sb, struct inode *ino)
+{
+    uint32_t refs = ino == sb->root ? 1 : 0;
+    list_for_each(pos, &sb->inodes)
+        if (container_of(pos, struct inode, sb_link)->parent == ino)
+            refs++;
+    return refs;
+}
+
+/*
+ * Whether anything but the tree (and the caller's reference on root)
+ * holds an inode of sb: a walk asleep in it, an open file, a working
+ * directory. Quadratic in the inodes in memory, and only umount asks.
+ */
+static bool sb_inodes_held(struct super_block *sb)
+{
+    list_for_each(pos, &sb->inodes) {
+        struct inode *ino = container_of(pos, struct inode, sb_link);
+        if (ino->refcount > tree_refs(sb, ino) + (ino == sb->root ? 1 : 0))
+            return true;
+    }
+    return false;
 }
 
 int vfs_umount(struct inode *root)
@@ -158,13 +219,18 @@ int vfs_umount(struct inode *root)
     struct super_block *sb = root->sb;
     if (!sb || sb->root != root || !sb->covered)
         return -EINVAL;
-    if (sb_busy(sb))
-        return -EBUSY;
-    int err = vfs_sync_sb(sb);
-    if (err)
-        kprintf("umount: %s: writing back failed (%d); unmounting anyway\n", sb->source, err);
+    writeback_lock();
+    int err = sb_busy(sb) ? -EBUSY : sync_sb_locked(sb);
+    if (err == -EIO)
+        kprintf("umount: %s: writing back failed; unmounting anyway\n", sb->source);
+    if (err != -EBUSY && sb_inodes_held(sb)) /* the sync slept: look again */
+        err = -EBUSY;
+    if (err == -EBUSY) {
+        writeback_unlock();
+        return err;
+    }
     vfs_forget_entries(root);
-    while (!list_empty(&sb->inodes))
+    while (!list_empty(&sb->inodes)) /* root and the caller's reference go too */
         inode_discard(container_of(sb->inodes.next, struct inode, sb_link));
     sb->covered->mounted = NULL;
     inode_put(sb->covered);
@@ -172,6 +238,7 @@ int vfs_umount(struct inode *root)
     if (sb->ops->unmount)
         sb->ops->unmount(sb);
     kfree(sb);
+    writeback_unlock();
     return 0;
 }
 

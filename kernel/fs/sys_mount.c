@@ -124,8 +124,9 @@ SYSCALL(SYS_umount2, umount2)
     if (flags & (MNT_DETACH | MNT_EXPIRE))
         err = -EINVAL; /* lazy and expiring unmounts: not in mica */
     else
-        err = vfs_umount(target);
-    inode_put(target);
+        err = vfs_umount(target); /* takes our reference when it succeeds */
+    if (err)
+        inode_put(target);
     return err;
 }
 
