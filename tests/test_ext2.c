@@ -137,6 +137,7 @@ static void make_source_tree(void)
 struct image_config {
     const char *name;
     unsigned block_size, inode_size, revision, size_kb;
+    const char *options; /* more mke2fs options, or NULL */
 };
 
 static bool make_image(const char *img, const struct image_config *c, const char *src)
@@ -144,8 +145,9 @@ static bool make_image(const char *img, const struct image_config *c, const char
     char src_opt[300] = "";
     if (src)
         snprintf(src_opt, sizeof(src_opt), "-d %s", src);
-    int rc = sh("rm -f %s && mke2fs -q -F -t ext2 -b %u -I %u -r %u %s %s %uk >/dev/null 2>&1",
-                img, c->block_size, c->inode_size, c->revision, src_opt, img, c->size_kb);
+    int rc = sh("rm -f %s && mke2fs -q -F -t ext2 -b %u -I %u -r %u %s %s %s %uk >/dev/null 2>&1",
+                img, c->block_size, c->inode_size, c->revision, c->options ? c->options : "",
+                src_opt, img, c->size_kb);
     CHECK(rc == 0, "mke2fs for %s failed (%d)", c->name, rc);
     return true;
 }
@@ -453,10 +455,13 @@ static bool nothing_leaked(void)
 }
 
 static const struct image_config configs[] = {
-    { "1k", 1024, 256, 1, 16384 },
-    { "4k", 4096, 256, 1, 32768 },
-    { "2k-128", 2048, 128, 1, 16384 },
-    { "1k-rev0", 1024, 128, 0, 16384 },
+    { "1k", 1024, 256, 1, 16384, NULL },
+    { "4k", 4096, 256, 1, 32768, NULL },
+    { "2k-128", 2048, 128, 1, 16384, NULL },
+    { "1k-rev0", 1024, 128, 0, 16384, NULL },
+    /* no optional feature: dtype from the inode, a superblock backup in every group */
+    { "1k-bare", 1024, 256, 1, 16384,
+      "-O ^large_file,^dir_index,^filetype,^sparse_super,^resize_inode,^ext_attr" },
 };
 
 /* ---- cases ---- */
@@ -566,6 +571,17 @@ static bool ops_create_and_sparse(struct mounted *m, struct ext2_inode *root)
     uint64_t disk;
     CHECK(ext2_bmap(m->fs, &g, 0, false, &disk) == 0 && disk == 0, "hole at block 0");
     CHECK(g.raw.i_blocks <= 4 * (bs / 512), "sparse file owns %u sectors", g.raw.i_blocks);
+    /* past 4 GiB (large_file; refused on revision 0, whose limit is 2 GiB) */
+    CHECK(ext2_create(m->fs, root, "huge", 0600, &g) == 0, "create huge");
+    uint64_t far = (5ull << 30) + 123;
+    if (far + 100 <= ext2_max_size(m->fs)) {
+        CHECK(file_write(m, &g, far, buf, sizeof(buf)) == 0, "write at 5 GiB");
+        CHECK(ext2_inode_size(&g) == far + 100 && g.raw.i_size_high == 1, "huge size");
+    } else {
+        CHECK(ext2_max_size(m->fs) == INT32_MAX, "max size %lu", (unsigned long)ext2_max_size(m->fs));
+        CHECK(ext2_bmap(m->fs, &g, far / bs, true, &disk) == -EFBIG, "EFBIG past the max size");
+        CHECK(ext2_truncate(m->fs, &g, far) == -EFBIG, "EFBIG truncate");
+    }
     /* sequential: consecutive blocks, but for the indirect blocks between them */
     CHECK(create_with(m, root, "seq", 13, 300 * 1024, &g) == 0, "create seq");
     unsigned jumps = 0;
@@ -716,10 +732,23 @@ static bool check_after_ops(const char *img)
     bool ok = true;
     for (size_t i = 0; i < n && ok; i++)
         ok = check_ours(&m, &e[i]) && check_debugfs(img, &e[i]);
+    struct ext2_inode huge;
+    uint8_t tail[100];
+    uint64_t far = (5ull << 30) + 123;
+    bool big = ok && ext2_max_size(m.fs) > far;
+    if (big)
+        ok = path_lookup(m.fs, "/huge", &huge) == 0 && file_read(&m, &huge, far, tail, 100) == 100 &&
+             tail[99] == pattern_byte(12, 99);
     unmount_image(&m);
     for (size_t i = 0; i < n; i++)
         free(e[i].data);
-    return ok;
+    CHECK(ok, "(a file differs)");
+    char out[4096];
+    if (big) {
+        sh_output(out, sizeof(out), "debugfs -R 'stat /huge' %s 2>/dev/null", img);
+        CHECK(strstr(out, "Size: 5368709343"), "debugfs stat /huge:\n%.300s", out);
+    }
+    return true;
 }
 
 /* Every operation on every image kind, then e2fsck and debugfs agree with what was written. */
@@ -790,7 +819,7 @@ static bool enospc(void)
 {
     char img[300];
     snprintf(img, sizeof(img), "%s/full.img", work);
-    const struct image_config small = { "small", 1024, 128, 1, 2048 };
+    const struct image_config small = { "small", 1024, 128, 1, 2048, NULL };
     CHECK_OK(make_image(img, &small, NULL));
     struct mounted m;
     struct ext2_inode root;
@@ -1059,7 +1088,7 @@ static bool fuzz(void)
     snprintf(src, sizeof(src), "%s/fsrc", work);
     snprintf(img, sizeof(img), "%s/fuzz.img", work);
     CHECK(sh("rm -rf %s && cp -a %s/src %s && rm %s/big.bin", src, work, src, src) == 0, "copy");
-    const struct image_config c = { "fuzz", 1024, 128, 1, 2048 };
+    const struct image_config c = { "fuzz", 1024, 128, 1, 2048, NULL };
     CHECK_OK(make_image(img, &c, src));
     struct fuzz_base base;
     CHECK_OK(fuzz_prepare(img, &base));

@@ -283,6 +283,12 @@ int ext2_inode_write(struct ext2_fs *fs, const struct ext2_inode *in);
 uint64_t ext2_inode_size(const struct ext2_inode *in);
 /* Sets the size in memory only (the caller writes the inode). */
 void ext2_inode_set_size(struct ext2_inode *in, uint64_t size);
+/*
+ * The largest file size (Linux's s_maxbytes): what the block map and the
+ * 32-bit i_blocks can describe; 2 GiB - 1 on revision 0. The VFS refuses
+ * writes and truncates past it with -EFBIG (ext2_bmap does too).
+ */
+uint64_t ext2_max_size(const struct ext2_fs *fs);
 
 /*
  * Maps block file_block of in (a regular file, directory or slow symlink)
