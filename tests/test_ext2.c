@@ -1155,6 +1155,10 @@ int main(void)
         perror("mkdtemp");
         return 1;
     }
+    /* mke2fs and e2fsck live in /usr/sbin, which a user's PATH may lack */
+    char path[4096];
+    snprintf(path, sizeof(path), "%s:/usr/sbin:/sbin", getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+    setenv("PATH", path, 1);
     if (tools_present())
         make_source_tree();
     int passed = 0, failed = 0;

@@ -283,7 +283,7 @@ int ext2_bmap(struct ext2_fs *fs, struct ext2_inode *in, uint64_t file_block, bo
         return -EINVAL;
     if (create && fs->read_only)
         return -EROFS;
-    if (file_block >= ext2_max_size(fs) >> fs->block_shift)
+    if (file_block >= (ext2_max_size(fs) + fs->block_size - 1) >> fs->block_shift)
         return -EFBIG;
     uint32_t offsets[4];
     unsigned depth;
