@@ -464,6 +464,15 @@ static const struct image_config configs[] = {
       "-O ^large_file,^dir_index,^filetype,^sparse_super,^resize_inode,^ext_attr" },
 };
 
+/* A number from dumpe2fs -h, e.g. "Free blocks:". */
+static long dumpe2fs_field(const char *img, const char *field)
+{
+    char out[8192];
+    sh_output(out, sizeof(out), "dumpe2fs -h %s 2>/dev/null", img);
+    const char *at = strstr(out, field);
+    return at ? strtol(at + strlen(field), NULL, 10) : -1;
+}
+
 /* ---- cases ---- */
 
 static bool tools(void)
@@ -487,7 +496,15 @@ static bool read_images(void)
         struct ext2_inode root;
         CHECK(ext2_inode_read(m.fs, EXT2_ROOT_INO, &root) == 0, "root");
         bool same = compare_dir(&m, &root, src);
+        struct ext2_statfs st;
+        ext2_statfs(m.fs, &st);
         unmount_image(&m);
+        CHECK(st.block_size == configs[i].block_size &&
+                  (long)st.free_blocks == dumpe2fs_field(img, "Free blocks:") &&
+                  (long)st.free_files == dumpe2fs_field(img, "Free inodes:") &&
+                  (long)st.files == dumpe2fs_field(img, "Inode count:") &&
+                  st.avail_blocks == st.free_blocks - (uint64_t)dumpe2fs_field(img, "Reserved block count:"),
+              "%s: statfs disagrees with dumpe2fs", configs[i].name);
         if (!same)
             return false;
         CHECK_OK(nothing_leaked());
@@ -606,6 +623,9 @@ static bool ops_links(struct mounted *m, struct ext2_inode *root)
     CHECK(path_lookup(m->fs, "/new.txt", &f) == 0 && path_lookup(m->fs, "/d1", &d1) == 0, "lookup");
     CHECK(ext2_link(m->fs, &d1, "hard", &f) == 0 && f.raw.i_links_count == 2, "link");
     CHECK(ext2_link(m->fs, root, "d1again", &d1) == -EPERM, "link to a directory");
+    struct ext2_inode many_links = f;
+    many_links.raw.i_links_count = 32000;
+    CHECK(ext2_link(m->fs, &d1, "one-too-many", &many_links) == -EMLINK, "EMLINK");
     CHECK(ext2_symlink(m->fs, &d1, "sl", "../new.txt", &s) == 0, "symlink");
     char target[201], got[300];
     memset(target, 't', 200);
@@ -642,6 +662,16 @@ static bool ops_rename(struct mounted *m, struct ext2_inode *root)
     CHECK(ext2_rename(m->fs, root, "d2moved", root, "e1", &d2, &e1) == 0, "rename dir over dir");
     CHECK(e1.raw.i_links_count == 0 && ext2_inode_delete(m->fs, &e1) == 0, "old dir freed");
     CHECK(root->raw.i_links_count == root_links - 1, "root links %u", root->raw.i_links_count);
+    /* a directory over an empty directory in another parent */
+    struct ext2_inode sub, tgt;
+    CHECK(ext2_mkdir(m->fs, &d1, "sub", 0755, &sub) == 0 && ext2_mkdir(m->fs, &a, "tgt", 0755, &tgt) == 0,
+          "mkdir sub, tgt");
+    uint16_t a_links = a.raw.i_links_count;
+    CHECK(ext2_rename(m->fs, &d1, "sub", &a, "tgt", &sub, &tgt) == 0, "rename dir over dir across");
+    CHECK(tgt.raw.i_links_count == 0 && ext2_inode_delete(m->fs, &tgt) == 0, "tgt freed");
+    CHECK(d1.raw.i_links_count == 2 && a.raw.i_links_count == a_links, "links %u %u",
+          d1.raw.i_links_count, a.raw.i_links_count);
+    CHECK(ext2_lookup(m->fs, &sub, "..", &ino) == 0 && ino == a.ino, "sub's ..");
     return true;
 }
 
@@ -1135,11 +1165,37 @@ static bool io_errors(void)
     return true;
 }
 
+/* A read-write mount marks the superblock in use (and counts the mount) until unmount. */
+static bool super_state(void)
+{
+    char img[300];
+    snprintf(img, sizeof(img), "%s/state.img", work);
+    CHECK_OK(make_image(img, &configs[0], NULL));
+    long mounts = dumpe2fs_field(img, "Mount count:");
+    struct mounted m;
+    CHECK(mount_image(img, false, &m) == 0, "mount");
+    bcache_sync(m.dev);
+    struct ext2_superblock sb;
+    int fd = open(img, O_RDONLY);
+    bool read = pread(fd, &sb, sizeof(sb), 1024) == sizeof(sb);
+    close(fd);
+    CHECK(unmount_image(&m) == 0, "unmount");
+    CHECK(read && !(sb.s_state & EXT2_VALID_FS) && sb.s_mnt_count == mounts + 1 && sb.s_mtime,
+          "mounted: state %#x, mount count %u", sb.s_state, sb.s_mnt_count);
+    fd = open(img, O_RDONLY);
+    read = pread(fd, &sb, sizeof(sb), 1024) == sizeof(sb);
+    close(fd);
+    CHECK(read && (sb.s_state & EXT2_VALID_FS), "unmounted: state %#x", sb.s_state);
+    CHECK_OK(fsck_clean(img));
+    return nothing_leaked();
+}
+
 static const struct test_case cases[] = {
     CASE(tools),
     CASE(read_images),
     CASE(htree_reads),
     CASE(write_ops),
+    CASE(super_state),
     CASE(enospc),
     CASE(bad_superblocks),
     CASE(read_only_refuses),
