@@ -128,6 +128,10 @@ static void make_source_tree(void)
         snprintf(p, sizeof(p), "%s/src/many/file-with-a-longish-name-%03d", work, i);
         write_text(p, "x");
     }
+    /* an extended attribute: a block of its own with 128-byte inodes */
+    snprintf(p, sizeof(p), "%s/src/xattr.txt", work);
+    write_text(p, "has an attribute\n");
+    sh("python3 -c \"import os; os.setxattr('%s', 'user.mica', b'value' * 20)\"", p);
     sh("ln -s hello.txt %s/src/link", work);
     sh("ln -s a/b/c/../../b/c/../c/deep.txt/this/is/a/long/symlink/target/more/than/sixty/bytes "
        "%s/src/longlink", work);
@@ -686,9 +690,10 @@ static bool ops_remove_and_truncate(struct mounted *m, struct ext2_inode *root)
     CHECK(ext2_rmdir(m->fs, root, "e2", &e2) == 0 && ext2_inode_delete(m->fs, &e2) == 0, "rmdir");
     ext2_statfs(m->fs, &before);
     CHECK(remove_name(m, root, "big.bin") == 0, "unlink big.bin");
+    CHECK(remove_name(m, root, "xattr.txt") == 0, "unlink xattr.txt (and its xattr block)");
     ext2_statfs(m->fs, &after);
     CHECK(after.free_blocks >= before.free_blocks + (4u << 20) / before.block_size &&
-              after.free_files == before.free_files + 1, "big.bin's blocks not freed");
+              after.free_files == before.free_files + 2, "big.bin's blocks not freed");
     CHECK(path_lookup(m->fs, "/seq", &seq) == 0, "seq");
     CHECK(file_truncate(m, &seq, 1000) == 0 && file_truncate(m, &seq, 3u << 20) == 0, "truncate");
     CHECK(path_lookup(m->fs, "/d1/renamed.txt", &f) == 0, "renamed.txt");
