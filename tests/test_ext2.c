@@ -9,7 +9,8 @@
  * byte for byte. The fuzz case flips random bytes in the metadata of an
  * image and walks, reads and writes it: ASan/UBSan and an alarm catch a
  * crash or a hang. Every case also checks that no block stays pinned and
- * no kmalloc object leaks. MICA_TEST_VERBOSE=1 shows ext2's log lines.
+ * no kmalloc object leaks. MICA_TEST_VERBOSE=1 shows ext2's log lines;
+ * MICA_EXT2_FUZZ_SECONDS=N fuzzes for N seconds instead of 4.
  */
 #include "host_harness.h"
 #include "host_bcache.h"
@@ -1095,7 +1096,7 @@ static bool fuzz_one(const char *img, const struct fuzz_base *base, uint64_t see
     int fd = open(img, O_WRONLY | O_TRUNC);
     CHECK(write(fd, base->image, base->size) == (ssize_t)base->size, "write image");
     const struct region *r = &base->regions[seed % base->nregions];
-    unsigned flips = 1 + (unsigned)rnd_below(8);
+    unsigned flips = 1 + (unsigned)rnd_below(rnd_below(8) ? 8 : 64);
     for (unsigned i = 0; i < flips; i++) {
         uint64_t off = r->offset + rnd_below(r->len);
         uint8_t byte = base->image[off] ^ (uint8_t)(1 + rnd_below(255));
@@ -1136,9 +1137,11 @@ static bool fuzz(void)
     }
     signal(SIGALRM, on_alarm);
     time_t start = time(NULL);
+    const char *env = getenv("MICA_EXT2_FUZZ_SECONDS");
+    long seconds = env ? atol(env) : 4;
     uint64_t seeds = 0;
     bool ok = true;
-    while (ok && (seeds < 50 || time(NULL) - start < 4) && seeds < 5000) {
+    while (ok && (seeds < 50 || time(NULL) - start < seconds) && (env || seeds < 5000)) {
         int k = (int)(seeds % 2);
         ok = fuzz_one(img[k], &base[k], rnd() ^ seeds++);
     }
