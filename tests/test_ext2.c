@@ -467,6 +467,8 @@ static const struct image_config configs[] = {
     /* no optional feature: dtype from the inode, a superblock backup in every group */
     { "1k-bare", 1024, 256, 1, 16384,
       "-O ^large_file,^dir_index,^filetype,^sparse_super,^resize_inode,^ext_attr" },
+    /* 8 groups, superblock backups only in groups 1 and 7 */
+    { "1k-sparse2", 1024, 256, 1, 65536, "-O sparse_super2" },
 };
 
 /* A number from dumpe2fs -h, e.g. "Free blocks:". */

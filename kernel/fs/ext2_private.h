@@ -22,6 +22,7 @@
 #include <types.h>
 
 _Static_assert(sizeof(struct ext2_superblock) == 1024, "superblock layout");
+_Static_assert(offsetof(struct ext2_superblock, s_backup_bgs) == 0x24c, "superblock layout");
 _Static_assert(sizeof(struct ext2_group_desc) == 32, "group descriptor layout");
 _Static_assert(sizeof(struct ext2_disk_inode) == 128, "inode layout");
 _Static_assert(sizeof(struct ext2_dir_entry) == 8, "directory entry layout");
