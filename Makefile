@@ -222,7 +222,7 @@ HOST_MM_CFLAGS := $(HOST_CFLAGS) -DMICA_HOST_TEST -DMICA_DEBUG=1
 
 HOST_TESTS := $(O)/tests/test_format $(O)/tests/test_cmdline \
 	$(O)/tests/test_memmap $(O)/tests/test_frame $(O)/tests/test_kmalloc \
-	$(O)/tests/test_vma $(O)/tests/test_pagetable
+	$(O)/tests/test_vma $(O)/tests/test_pagetable $(O)/tests/test_ext2
 
 $(O)/tests/test_format: tests/test_format.c lib/format.c
 	@mkdir -p $(dir $@)
@@ -251,6 +251,15 @@ $(O)/tests/test_vma: tests/test_vma.c tests/host_kmalloc.c tests/host_shim.c mm/
 $(O)/tests/test_pagetable: tests/test_pagetable.c tests/host_shim.c mm/pagetable.c mm/frame.c
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_MM_CFLAGS) $^ -o $@
+
+# ext2 on real mke2fs images (needs e2fsprogs), over tests/host_bcache.c.
+EXT2_SRCS := kernel/fs/ext2_super.c kernel/fs/ext2_alloc.c kernel/fs/ext2_inode.c \
+	kernel/fs/ext2_truncate.c kernel/fs/ext2_dir.c kernel/fs/ext2_namei.c
+
+$(O)/tests/test_ext2: tests/test_ext2.c tests/host_bcache.c tests/host_kmalloc.c tests/host_shim.c \
+		$(EXT2_SRCS) kernel/fs/ext2_private.h include/kernel/ext2.h tests/host_bcache.h
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_MM_CFLAGS) $(filter %.c,$^) -o $@
 
 # ---------------------------------------------------------------------------
 # Targets for people

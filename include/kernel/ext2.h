@@ -56,6 +56,7 @@ struct blk_device;
 #define EXT2_FEATURE_COMPAT_EXT_ATTR 0x0008
 #define EXT2_FEATURE_COMPAT_RESIZE_INODE 0x0010
 #define EXT2_FEATURE_COMPAT_DIR_INDEX 0x0020
+#define EXT2_FEATURE_COMPAT_SPARSE_SUPER2 0x0200 /* backups only in s_backup_bgs */
 
 /* s_feature_ro_compat: a kernel that does not know them may only read. */
 #define EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER 0x0001
@@ -128,7 +129,9 @@ struct ext2_superblock {
     uint32_t s_first_meta_bg;        /* meta_bg feature */
     uint32_t s_mkfs_time;            /* when the filesystem was made */
     uint32_t s_jnl_blocks[17];       /* ext3 journal inode backup */
-    uint8_t s_ext4_and_reserved[688]; /* ext4 fields and padding, kept as they are */
+    uint8_t s_ext4_fields[252];      /* ext4 fields, kept as they are */
+    uint32_t s_backup_bgs[2];        /* sparse_super2: the groups with a backup (0: none) */
+    uint8_t s_reserved[428];         /* ext4 fields and padding, kept as they are */
 } __packed;
 
 /* One group's descriptor: 32 bytes each, in the table after the superblock's block. */
@@ -283,6 +286,12 @@ int ext2_inode_write(struct ext2_fs *fs, const struct ext2_inode *in);
 uint64_t ext2_inode_size(const struct ext2_inode *in);
 /* Sets the size in memory only (the caller writes the inode). */
 void ext2_inode_set_size(struct ext2_inode *in, uint64_t size);
+/*
+ * The largest file size (Linux's s_maxbytes): what the block map and the
+ * 32-bit i_blocks can describe; 2 GiB - 1 on revision 0. The VFS refuses
+ * writes and truncates past it with -EFBIG (ext2_bmap does too).
+ */
+uint64_t ext2_max_size(const struct ext2_fs *fs);
 
 /*
  * Maps block file_block of in (a regular file, directory or slow symlink)

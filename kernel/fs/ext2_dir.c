@@ -315,6 +315,7 @@ struct change_ctx {
     uint32_t ino;        /* the entry must point here */
     uint32_t new_ino;    /* 0: remove the entry; else point it here */
     uint8_t new_type;
+    bool keep_times;     /* a moved directory's "..": Linux leaves its times alone */
     bool wrong_inode;
 };
 
@@ -347,7 +348,10 @@ static int dir_change(struct ext2_fs *fs, struct ext2_inode *dir, struct change_
         return r;
     if (r == 0 || c->wrong_inode)
         return -ENOENT;
-    ext2_dir_changed(dir);
+    if (c->keep_times)
+        dir->raw.i_flags &= ~(uint32_t)EXT2_INDEX_FL;
+    else
+        ext2_dir_changed(dir);
     return ext2_inode_write(fs, dir);
 }
 
@@ -362,7 +366,8 @@ int ext2_dir_retarget(struct ext2_fs *fs, struct ext2_inode *dir, const char *na
                       size_t name_len, uint32_t old_ino, uint32_t new_ino, uint16_t mode)
 {
     struct change_ctx c = { .name = name, .name_len = name_len, .ino = old_ino,
-                            .new_ino = new_ino, .new_type = file_type_of(fs, mode) };
+                            .new_ino = new_ino, .new_type = file_type_of(fs, mode),
+                            .keep_times = name_len == 2 && memcmp(name, "..", 2) == 0 };
     return dir_change(fs, dir, &c);
 }
 

@@ -144,6 +144,17 @@ bool ext2_inode_has_blocks(const struct ext2_fs *fs, const struct ext2_inode *in
     }
 }
 
+uint64_t ext2_max_size(const struct ext2_fs *fs)
+{
+    if (fs->sb.s_rev_level < EXT2_DYNAMIC_REV)
+        return INT32_MAX; /* no large_file without revision 1 */
+    uint64_t per = fs->ptrs_per_block;
+    uint64_t map_blocks = EXT2_NDIR_BLOCKS + per + per * per + per * per * per;
+    /* i_blocks (32 bits of 512-byte units) must count the data and its indirect blocks */
+    uint64_t counted = ((uint64_t)UINT32_MAX * 512) / (per + 1) * per;
+    return MIN(map_blocks << fs->block_shift, ALIGN_DOWN(counted, fs->block_size));
+}
+
 /*
  * The path to file_block: offsets[0] is the i_block slot, offsets[1..depth]
  * the entries of the indirect blocks below it. -EFBIG past the map.
@@ -272,6 +283,8 @@ int ext2_bmap(struct ext2_fs *fs, struct ext2_inode *in, uint64_t file_block, bo
         return -EINVAL;
     if (create && fs->read_only)
         return -EROFS;
+    if (file_block >= (ext2_max_size(fs) + fs->block_size - 1) >> fs->block_shift)
+        return -EFBIG;
     uint32_t offsets[4];
     unsigned depth;
     int err = block_path(fs, file_block, offsets, &depth);

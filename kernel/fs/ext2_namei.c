@@ -253,6 +253,12 @@ int ext2_rename(struct ext2_fs *fs, struct ext2_inode *old_dir, const char *old_
         return err;
     if (target && target->ino == src->ino)
         return 0; /* two names of one inode: nothing to do, as POSIX says */
+    uint32_t named;
+    err = ext2_dir_find(fs, old_dir, old_name, old_len, &named);
+    if (!err && named != src->ino)
+        err = -ENOENT; /* checked first: a half-done rename would leave a name uncounted */
+    if (err)
+        return err;
     bool moves_dir = ext2_is_dir(src) && old_dir->ino != new_dir->ino;
     bool replaces_dir = target && ext2_is_dir(target);
     if (moves_dir && !replaces_dir && new_dir->raw.i_links_count >= EXT2_LINK_MAX)

@@ -22,6 +22,7 @@
 #include <types.h>
 
 _Static_assert(sizeof(struct ext2_superblock) == 1024, "superblock layout");
+_Static_assert(offsetof(struct ext2_superblock, s_backup_bgs) == 0x24c, "superblock layout");
 _Static_assert(sizeof(struct ext2_group_desc) == 32, "group descriptor layout");
 _Static_assert(sizeof(struct ext2_disk_inode) == 128, "inode layout");
 _Static_assert(sizeof(struct ext2_dir_entry) == 8, "directory entry layout");
@@ -130,7 +131,7 @@ int ext2_dir_add(struct ext2_fs *fs, struct ext2_inode *dir, const char *name, s
 /* Removes name, which must point at ino. -ENOENT when absent or pointing elsewhere. */
 int ext2_dir_remove(struct ext2_fs *fs, struct ext2_inode *dir, const char *name,
                     size_t name_len, uint32_t ino);
-/* Points the entry name, now old_ino, at new_ino (type from mode). -ENOENT. */
+/* Points the entry name, now old_ino, at new_ino (type from mode); ".." keeps dir's times. -ENOENT. */
 int ext2_dir_retarget(struct ext2_fs *fs, struct ext2_inode *dir, const char *name,
                       size_t name_len, uint32_t old_ino, uint32_t new_ino, uint16_t mode);
 /* True (1) when dir holds nothing but "." and ".."; 0 when it does; -errno. */

@@ -9,6 +9,9 @@
  * in-memory copies: every descriptor's blocks lie inside its own group,
  * after the group's superblock backup area; counts are within bounds; the
  * superblock's free counts are recomputed as the sums of the groups'.
+ * Backups of the superblock and descriptors are in every group, or with
+ * sparse_super in groups 0, 1 and powers of 3, 5 and 7, or with
+ * sparse_super2 in group 0 and the (up to) two groups s_backup_bgs names.
  * A group's metadata (ext2_check_data_block) is its backup superblock and
  * descriptor table (plus resize_inode's reserved descriptor blocks), its
  * two bitmaps and its inode table; everything else is data.
@@ -54,6 +57,10 @@ static bool is_power_of(uint32_t n, uint32_t base)
 
 bool ext2_group_has_super(const struct ext2_fs *fs, uint32_t group)
 {
+    if (group == 0)
+        return true;
+    if (ext2_has_compat(fs, EXT2_FEATURE_COMPAT_SPARSE_SUPER2))
+        return group == fs->sb.s_backup_bgs[0] || group == fs->sb.s_backup_bgs[1];
     if (!ext2_has_ro_compat(fs, EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER))
         return true;
     return group <= 1 || is_power_of(group, 3) || is_power_of(group, 5) || is_power_of(group, 7);

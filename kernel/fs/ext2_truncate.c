@@ -124,22 +124,13 @@ static int free_blocks_from(struct ext2_fs *fs, struct ext2_inode *in, uint64_t 
     return err;
 }
 
-/* Bytes the block map can address. */
-static uint64_t max_file_size(const struct ext2_fs *fs)
-{
-    uint64_t blocks = EXT2_NDIR_BLOCKS;
-    for (unsigned depth = 1; depth <= 3; depth++)
-        blocks += subtree_span(fs, depth);
-    return blocks << fs->block_shift;
-}
-
 int ext2_truncate(struct ext2_fs *fs, struct ext2_inode *in, uint64_t new_size)
 {
     if (fs->read_only)
         return -EROFS;
     if (!ext2_inode_has_blocks(fs, in))
         return -EINVAL;
-    if (new_size > max_file_size(fs))
+    if (new_size > ext2_max_size(fs))
         return -EFBIG;
     uint64_t first_free = (new_size + fs->block_size - 1) >> fs->block_shift;
     int err = free_blocks_from(fs, in, first_free);
