@@ -159,13 +159,15 @@ static enum fault_result fault_cow_copy(struct mm *mm, struct vma *vma, vaddr_t 
  * Not present in a VMA backed by a memory object: map the object's page
  * (creating it, zeroed, if the object has none there yet). A private
  * mapping maps it read-only so that a write copies it, and a write fault
- * copies it at once. Past the end of a file: SIGBUS.
+ * copies it at once. Past the end of the object (a file's length, or
+ * the size shared memory was created with, which mremap does not grow):
+ * SIGBUS, as Linux.
  */
 static enum fault_result fault_object(struct mm *mm, struct vma *vma, vaddr_t page_va, bool write)
 {
     struct vm_object *obj = vma->object;
     uint64_t index = (vma->offset + (page_va - vma->start)) / PAGE_SIZE;
-    if (obj->kind == VMOBJECT_FILE && index >= ALIGN_UP(obj->size, PAGE_SIZE) / PAGE_SIZE)
+    if (index >= ALIGN_UP(obj->size, PAGE_SIZE) / PAGE_SIZE)
         return FAULT_BUS_ERROR;
     struct page *page;
     if (vmobject_page(obj, index, VMOBJECT_CREATE, &page) < 0)
