@@ -61,6 +61,7 @@ KERNEL_C_SRCS := \
 	kernel/fs/dev.c \
 	kernel/fs/procfs.c \
 	kernel/fs/procfs_mm.c \
+	kernel/fs/procfs_sys.c \
 	kernel/fs/initramfs.c \
 	kernel/fs/sys_fs.c \
 	kernel/tests/basics_test.c \
