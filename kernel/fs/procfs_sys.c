@@ -9,7 +9,8 @@
  * Like procfs.c, nothing is stored: /proc/sys and its directories are
  * generated inodes made on lookup (dir_ops), and each file's text ("65536\n")
  * is made when it is read. A write parses like Linux's proc_doulongvec_minmax:
- * optional blanks, a decimal number, optional trailing blanks or newline;
+ * optional blanks, a number (decimal, 0x hex or 0 octal), optional trailing
+ * blanks or newline;
  * anything else, or a value outside [min, max], is EINVAL and changes nothing.
  *
  * Inode numbers: /proc/sys has the one procfs gives it; INO_SYS + 1 + d its d-th
@@ -213,19 +214,34 @@ static bool is_blank(char c)
     return c == ' ' || c == '\t' || c == '\n';
 }
 
-/* Linux's rules: blanks, decimal digits, blanks. 0 with *out, or -EINVAL. */
-static int parse_decimal(const char *text, uint64_t *out)
+/* The value of digit c in base (-1 when it is not one). */
+static int digit_value(char c, unsigned base)
+{
+    int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+          : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    return v >= 0 && (unsigned)v < base ? v : -1;
+}
+
+/*
+ * Linux's rules (proc_get_long): blanks, a number as strtoul reads it with
+ * base 0 (decimal, 0x hex, leading-0 octal), blanks. 0 with *out, or -EINVAL.
+ */
+static int parse_number(const char *text, uint64_t *out)
 {
     while (is_blank(*text))
         text++;
-    if (*text < '0' || *text > '9')
+    unsigned base = 10;
+    if (text[0] == '0' && (text[1] == 'x' || text[1] == 'X') && digit_value(text[2], 16) >= 0)
+        base = 16, text += 2;
+    else if (text[0] == '0')
+        base = 8;
+    if (digit_value(*text, base) < 0)
         return -EINVAL; /* no number (a '-' included: these values are unsigned) */
     uint64_t v = 0;
-    for (; *text >= '0' && *text <= '9'; text++) {
-        uint64_t digit = (uint64_t)(*text - '0');
-        if (v > (UINT64_MAX - digit) / 10)
+    for (int d; (d = digit_value(*text, base)) >= 0; text++) {
+        if (v > (UINT64_MAX - (uint64_t)d) / base)
             return -EINVAL; /* Linux: out of range */
-        v = v * 10 + digit;
+        v = v * base + (uint64_t)d;
     }
     while (is_blank(*text))
         text++;
@@ -239,13 +255,15 @@ static ssize_t sysctl_write(struct file *file, vaddr_t buf, size_t len, uint64_t
 {
     const struct sysctl_int *row = file->inode->private;
     char text[VALUE_TEXT_MAX];
+    if (len == 0)
+        return 0; /* Linux: an empty write changes nothing and succeeds */
     if (len >= sizeof(text))
         return -EINVAL;
     if (copy_from_user(text, buf, len) < 0)
         return -EFAULT;
     text[len] = '\0';
     uint64_t v;
-    if (parse_decimal(text, &v) < 0 || v < row->min || v > row->max)
+    if (parse_number(text, &v) < 0 || v < row->min || v > row->max)
         return -EINVAL;
     *row->value = v;
     *offset += len;
