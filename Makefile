@@ -49,6 +49,7 @@ KERNEL_C_SRCS := \
 	kernel/drivers/rtc.c \
 	kernel/sched.c \
 	kernel/proc.c \
+	kernel/oom.c \
 	kernel/signal.c \
 	kernel/syscall.c \
 	kernel/exec.c \

@@ -15,6 +15,7 @@
 #include <kernel/cpu.h>
 #include <kernel/errno.h>
 #include <kernel/file.h>
+#include <kernel/oom.h>
 #include <kernel/panic.h>
 #include <kernel/power.h>
 #include <kernel/proc.h>
@@ -364,6 +365,7 @@ void proc_exit(int wait_status)
     if (p == init_proc)
         init_exited(wait_status);
     release_resources(p);
+    oom_note_exit(p);
     reparent_to_init(p);
     p->wait_status = wait_status;
     p->state = PROC_ZOMBIE;
