@@ -485,11 +485,11 @@ static void vma_grow_in_place(struct mm *mm, struct vma *vma, vaddr_t new_end)
 /*
  * The VMA holding the source [old, old+old_len), looked up now (Linux's
  * vma_to_resize): NULL with *err = -EFAULT when there is none or the range
- * runs past it, -EINVAL for old_len 0 on private memory or MREMAP_DONTUNMAP
- * on anything but private anonymous memory, -ENOMEM over RLIMIT_AS.
+ * runs past it, -EINVAL for old_len 0 on private memory, -ENOMEM over
+ * RLIMIT_AS.
  */
 static struct vma *mremap_source(struct mm *mm, vaddr_t old, uint64_t old_len,
-                                 uint64_t new_len, uint64_t flags, long *err)
+                                 uint64_t new_len, long *err)
 {
     struct vma *vma = vma_lookup(&mm->vmas, old);
     *err = -EFAULT;
@@ -498,8 +498,6 @@ static struct vma *mremap_source(struct mm *mm, vaddr_t old, uint64_t old_len,
     *err = -EINVAL;
     if (old_len == 0 && !(vma->flags & VM_SHARED))
         return NULL; /* Linux: "duplicating" private memory is refused */
-    if ((flags & MREMAP_DONTUNMAP) && (vma->object || (vma->flags & VM_SHARED)))
-        return NULL; /* mica: MREMAP_DONTUNMAP of private anonymous memory only */
     *err = -EFAULT;
     if (old_len > vma->end - old)
         return NULL; /* "we can't remap across vm area boundaries" */
@@ -513,7 +511,8 @@ static struct vma *mremap_source(struct mm *mm, vaddr_t old, uint64_t old_len,
 
 /*
  * A new VMA like `vma` at `to` (a free range), the pages moved there, the
- * old range unmapped (MREMAP_DONTUNMAP, keep_old: left mapped but empty).
+ * old range unmapped (MREMAP_DONTUNMAP, keep_old: left mapped but without
+ * its pages; shared and file mappings fault them in again from the object).
  * `vma` is not used after the final unmap, which may free it.
  */
 static long mremap_move(struct mm *mm, struct vma *vma, vaddr_t old, uint64_t old_len,
@@ -562,7 +561,7 @@ static long mremap_to(struct mm *mm, vaddr_t old, uint64_t old_len, vaddr_t to,
         old_len = new_len;
     }
     long err;
-    struct vma *vma = mremap_source(mm, old, old_len, new_len, flags, &err);
+    struct vma *vma = mremap_source(mm, old, old_len, new_len, &err);
     if (!vma)
         return err;
     if (fixed && to < mmap_min_addr)
@@ -581,7 +580,7 @@ static long mremap_grow(struct mm *mm, vaddr_t old, uint64_t old_len, uint64_t n
                         uint64_t flags)
 {
     long err;
-    struct vma *vma = mremap_source(mm, old, old_len, new_len, flags, &err);
+    struct vma *vma = mremap_source(mm, old, old_len, new_len, &err);
     if (!vma)
         return err;
     if (old + old_len == vma->end && range_in_user_space(old, new_len) &&

@@ -209,6 +209,12 @@ static void shared_old_len_zero(void)
     report("shared, page 1 onto page 3", "%s; pages %s", where(r, s + 3 * pg), pages_of(s, 4));
     munmap(s, 4 * pg);
 
+    s = lettered(4, MAP_SHARED);
+    r = xmremap(s + 2 * pg, pg, pg, MOVE_FIXED | MREMAP_DONTUNMAP, s);
+    report("shared, page 2 onto page 0, MREMAP_DONTUNMAP", "%s; pages %s", where(r, s),
+           pages_of(s, 4));
+    munmap(s, 4 * pg);
+
     s = lettered(2, MAP_SHARED);
     munmap(s + pg, pg);
     r = xmremap(s, pg, 2 * pg, 0, NULL);
@@ -264,6 +270,13 @@ static void file_mappings(void)
     r = xmremap(f + 2 * pg, pg, 2 * pg, MOVE_FIXED, f);
     report("private file pages 2-3 (one copied) onto 0-1", "%s; pages %s", where(r, f),
            pages_of(f, 4));
+    munmap(f, 4 * pg);
+
+    f = mmap(NULL, 4 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    f[pg] = 'Y';
+    r = xmremap(f + pg, pg, pg, MOVE_FIXED | MREMAP_DONTUNMAP, f + 3 * pg);
+    report("private file page 1 (copied) onto 3, MREMAP_DONTUNMAP", "%s; pages %s",
+           where(r, f + 3 * pg), pages_of(f, 4));
     munmap(f, 4 * pg);
 
     f = mmap(NULL, pg, PROT_READ, MAP_SHARED, fd, 0);
