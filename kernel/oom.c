@@ -58,6 +58,8 @@ struct proc *oom_choose_victim(void)
 void oom_kill(void)
 {
     struct proc *self = proc_current();
+    if (victim == self)
+        return; /* already killed: SIGKILL is delivered on the way out */
     if (victim) { /* memory is on its way back: wait for it, then fault again */
         sleep_on(&victim);
         return;

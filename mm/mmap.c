@@ -555,6 +555,8 @@ static long mremap_to(struct mm *mm, vaddr_t old, uint64_t old_len, vaddr_t to,
             return rc;
     }
     if (old_len > new_len) {
+        if (!range_in_user_space(old, old_len))
+            return -EINVAL; /* Linux's do_munmap of the tail refuses it */
         int rc = mm_unmap(mm, old + new_len, old + old_len);
         if (rc < 0)
             return rc;

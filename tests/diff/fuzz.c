@@ -746,13 +746,35 @@ static void op_hostile_mm(void)
         fail("hostile call %d at %s (%#lx, len %#lx) succeeded", call, what, ptr, len);
 }
 
+/* mremap of an arena page with a length that runs past the user half: must fail, change nothing there. */
+static void op_hostile_mremap(void)
+{
+    long from = below(ARENA_PAGES), to = below(ARENA_PAGES);
+    unsigned long huge = (rnd() | (1ul << 62)) & ~(unsigned long)(pg - 1);
+    int which = (int)below(3);
+    long r;
+    if (which == 0) /* shrink a huge source to one page, moved onto the arena */
+        r = sys(SYS_mremap, (long)page_addr(from), (long)huge, pg, MREMAP_MAYMOVE | MREMAP_FIXED,
+                (long)page_addr(to), 0);
+    else if (which == 1) /* shrink a huge source in place */
+        r = sys(SYS_mremap, (long)page_addr(from), (long)huge, pg, 0, 0, 0);
+    else /* grow to a huge size */
+        r = sys(SYS_mremap, (long)page_addr(from), pg, (long)huge, MREMAP_MAYMOVE, 0, 0);
+    trace("hostile mremap %d of page %ld (to %ld), length %#lx = %ld", which, from, to, huge, r);
+    if (r >= 0)
+        fail("mremap with length %#lx succeeded", huge);
+    forget(from, 1);
+    if (which == 0)
+        forget(to, 1); /* Linux unmaps the target before it looks at the source */
+}
+
 /* ---- a worker ---------------------------------------------------------------------------- */
 
 static void (*const operations[])(void) = {
     op_mmap, op_mmap, op_mmap, op_munmap, op_mprotect, op_mprotect, op_mremap_fixed,
     op_mremap_fixed, op_mremap_resize, op_access, op_access, op_access, op_access, op_access,
     op_madvise, op_mincore_msync, op_ftruncate, op_brk, op_fork, op_hostile_io,
-    op_read_into_readonly, op_hostile_mm,
+    op_read_into_readonly, op_hostile_mm, op_hostile_mremap,
 };
 
 static void install_handlers(void)
