@@ -310,6 +310,18 @@ static void bad_sources(void)
     }
     munmap(target, pg);
 
+    static const unsigned long huge[] = { 1ul << 46, 1ul << 62, -4096ul };
+    for (size_t i = 0; i < sizeof(huge) / sizeof(huge[0]); i++) {
+        char *m = lettered(2, MAP_PRIVATE), *t = lettered(1, MAP_PRIVATE);
+        char *r = xmremap(m, huge[i], pg, MOVE_FIXED, t);
+        report("old_len past the user half, MREMAP_FIXED", "%s; source %s", where(r, t),
+               pages_of(m, 2));
+        r = xmremap(m, huge[i], pg, 0, NULL);
+        report("old_len past the user half, shrinking", "%s; source %s", where(r, m), pages_of(m, 2));
+        munmap(m, 2 * pg);
+        munmap(t, pg);
+    }
+
     char *m = lettered(3, MAP_PRIVATE);
     mprotect(m + pg, pg, PROT_READ);
     char *r = xmremap(m, 3 * pg, 4 * pg, MREMAP_MAYMOVE, NULL);
