@@ -54,6 +54,7 @@ KERNEL_C_SRCS := \
 	kernel/drivers/blk.c \
 	kernel/sched.c \
 	kernel/proc.c \
+	kernel/oom.c \
 	kernel/signal.c \
 	kernel/syscall.c \
 	kernel/exec.c \
@@ -66,6 +67,7 @@ KERNEL_C_SRCS := \
 	kernel/fs/dev.c \
 	kernel/fs/procfs.c \
 	kernel/fs/procfs_mm.c \
+	kernel/fs/procfs_sys.c \
 	kernel/fs/initramfs.c \
 	kernel/fs/sys_fs.c \
 	kernel/fs/mount.c \

@@ -130,8 +130,8 @@ static int check_segment(const struct exec_image *img, const struct elf64_phdr *
         return -EINVAL;
     if ((ph->p_vaddr & (PAGE_SIZE - 1)) != (ph->p_offset & (PAGE_SIZE - 1)))
         return -EINVAL;  /* cannot be mapped page by page */
-    if (vaddr < USER_MMAP_MIN)
-        return -EPERM;
+    if (vaddr < mmap_min_addr)
+        return -EPERM; /* vm.mmap_min_addr */
     return 0;
 }
 

@@ -15,6 +15,7 @@
 #include <kernel/cpu.h>
 #include <kernel/errno.h>
 #include <kernel/file.h>
+#include <kernel/oom.h>
 #include <kernel/panic.h>
 #include <kernel/power.h>
 #include <kernel/proc.h>
@@ -31,7 +32,20 @@
 #include <mm/usercopy.h>
 #include <uapi/wait.h>
 
-#define PID_MAX 32768 /* pids wrap around here, like Linux's default pid_max */
+/*
+ * Process limits (/proc/sys/kernel, kernel/fs/procfs_sys.c):
+ *   pid_max      pids wrap around below it (Linux's default, 32768);
+ *   threads_max  a fork past this many processes (zombies count) fails with
+ *                EAGAIN; set at boot like Linux's set_max_threads: the
+ *                kernel stacks may take at most 1/8 of RAM;
+ *   RLIMIT_NPROC  init starts with threads_max / 2 (Linux's fork_init).
+ *                Linux exempts root from it (and CAP_SYS_RESOURCE/ADMIN);
+ *                every mica process is root, so that would make the limit
+ *                and `ulimit -u` do nothing: mica enforces it for everyone,
+ *                a deliberate difference (docs/mmap.md).
+ */
+uint64_t pid_max = 32768;
+uint64_t threads_max = 20; /* Linux's MIN_THREADS until proc_limits_init */
 
 extern char trap_return[];
 
@@ -80,8 +94,8 @@ uint64_t proc_created(void)
 /* The next free pid, and where in all_procs (sorted by pid) it goes. */
 static int pid_allocate(struct list_node **insert_after)
 {
-    for (int tries = 0; tries < PID_MAX; tries++) {
-        int pid = last_pid + 1 > PID_MAX - 1 ? 300 : last_pid + 1; /* Linux restarts at 300 */
+    for (uint64_t tries = 0; tries < pid_max; tries++) {
+        int pid = (uint64_t)last_pid + 1 > pid_max - 1 ? 300 : last_pid + 1; /* Linux restarts at 300 */
         if (last_pid == 0)
             pid = 1;
         last_pid = pid;
@@ -195,14 +209,38 @@ struct proc *kthread_start(const char *name, void (*fn)(void *arg), void *arg)
     return p;
 }
 
+/* threads_max from the memory size (Linux's set_max_threads). */
+static void proc_limits_init(void)
+{
+    struct frame_stats stats;
+    frame_get_stats(&stats);
+    threads_max = MAX(20, stats.total_frames * PAGE_SIZE / (8 * KSTACK_SIZE));
+}
+
+/*
+ * Whether one more process may be made (Linux's copy_process checks):
+ * -EAGAIN past the caller's RLIMIT_NPROC (every process counts: they all
+ * belong to root) or past kernel.threads-max; 0 otherwise.
+ */
+static int fork_allowed(const struct proc *parent)
+{
+    if ((uint64_t)nprocs >= parent->rlimits[RLIMIT_NPROC].cur)
+        return -EAGAIN;
+    if ((uint64_t)nprocs >= threads_max)
+        return -EAGAIN;
+    return 0;
+}
+
 /* ---- starting init ---------------------------------------------------------- */
 
 int proc_start_init(const char *path, const char *const argv[])
 {
     int err = 0;
+    proc_limits_init();
     struct proc *p = proc_alloc(&err);
     if (!p)
         return err;
+    p->rlimits[RLIMIT_NPROC] = (struct rlimit_pair){ threads_max / 2, threads_max / 2 };
     p->files = files_create();
     p->cwd = vfs_root();
     if (!p->files || files_open_console(p->files) < 0) {
@@ -236,7 +274,9 @@ int proc_start_init(const char *path, const char *const argv[])
 static long proc_fork(vaddr_t child_stack)
 {
     struct proc *parent = cpu0.current;
-    int err = 0;
+    int err = fork_allowed(parent);
+    if (err < 0)
+        return err;
     struct proc *child = proc_alloc(&err);
     if (!child)
         return err;
@@ -351,6 +391,7 @@ void proc_exit(int wait_status)
     if (p == init_proc)
         init_exited(wait_status);
     release_resources(p);
+    oom_note_exit(p);
     reparent_to_init(p);
     p->wait_status = wait_status;
     p->state = PROC_ZOMBIE;

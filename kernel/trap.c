@@ -15,6 +15,7 @@
 #include <arch/gdt.h>
 #include <arch/x86.h>
 #include <kernel/console.h>
+#include <kernel/oom.h>
 #include <kernel/panic.h>
 #include <kernel/pic.h>
 #include <kernel/trap.h>
@@ -138,7 +139,6 @@ static void irq_handle(struct trapframe *tf)
 /* A user page fault mm_fault() could not resolve: SIGSEGV, SIGBUS, or the OOM kill. */
 static void user_fault_signal(struct trapframe *tf, enum fault_result result, vaddr_t va)
 {
-    struct proc *p = proc_current();
     switch (result) {
     case FAULT_BAD_ACCESS:
         signal_send_fault(SIGSEGV, SEGV_ACCERR, va);
@@ -147,10 +147,7 @@ static void user_fault_signal(struct trapframe *tf, enum fault_result result, va
         signal_send_fault(SIGBUS, BUS_ADRERR, va);
         break;
     case FAULT_OUT_OF_MEMORY:
-        kprintf("Out of memory: killed %s[%d], rss %lu kB\n", p->name, p->pid,
-                (p->mm->counters.rss_anon + p->mm->counters.rss_file +
-                 p->mm->counters.rss_shmem) * 4);
-        signal_send(p, SIGKILL);
+        oom_kill(); /* kernel/oom.c: kills the biggest process; the fault is retried */
         break;
     default:
         signal_send_fault(SIGSEGV, SEGV_MAPERR, va);

@@ -205,14 +205,16 @@ static enum fault_result prepare_shared_write(struct vm_object *obj, uint64_t in
 /*
  * Not present in a VMA backed by a memory object: map the object's page
  * (creating it, zeroed, or reading it from the disk, if it is not cached:
- * that may sleep). A private write copies it at once. Past the end of a
- * file, or when the disk cannot deliver the page: SIGBUS.
+ * that may sleep). A private write copies it at once. Past the end of the
+ * object (a file's length, or the size shared memory was created with,
+ * which mremap does not grow), or when the disk cannot deliver the page:
+ * SIGBUS, as Linux.
  */
 static enum fault_result fault_object(struct mm *mm, struct vma *vma, vaddr_t page_va, bool write)
 {
     struct vm_object *obj = vma->object;
     uint64_t index = (vma->offset + (page_va - vma->start)) / PAGE_SIZE;
-    if (obj->kind == VMOBJECT_FILE && index >= ALIGN_UP(obj->size, PAGE_SIZE) / PAGE_SIZE)
+    if (index >= ALIGN_UP(obj->size, PAGE_SIZE) / PAGE_SIZE)
         return FAULT_BUS_ERROR;
     struct page *page;
     bool major;

@@ -33,6 +33,8 @@
 #define PROT_SEM 0x8 /* accepted by mprotect, and ignored */
 #define MAP_32BIT 0x40 /* x86-64: place the mapping in [1 GiB, 2 GiB) */
 
+uint64_t mmap_min_addr = USER_MMAP_MIN;
+
 static struct mm *current_mm(void)
 {
     return proc_current()->mm;
@@ -60,12 +62,14 @@ static bool range_in_user_space(vaddr_t addr, uint64_t len)
 static vaddr_t choose_address(struct mm *mm, vaddr_t hint, uint64_t len, uint64_t map_flags)
 {
     hint = ALIGN_DOWN(hint, PAGE_SIZE);
-    if (hint >= USER_MMAP_MIN && range_in_user_space(hint, len) &&
+    if (hint && hint < mmap_min_addr) /* Linux's round_hint_to_min */
+        hint = ALIGN_UP(mmap_min_addr, PAGE_SIZE);
+    if (hint && range_in_user_space(hint, len) &&
         !vma_find_overlap(&mm->vmas, hint, hint + len))
         return hint;
     if (map_flags & MAP_32BIT)
         return vma_find_gap(&mm->vmas, len, 1ULL << 30, 2ULL << 30, 0);
-    return vma_find_gap(&mm->vmas, len, USER_MMAP_MIN, mm->mmap_base, 0);
+    return vma_find_gap(&mm->vmas, len, MAX(mmap_min_addr, PAGE_SIZE), mm->mmap_base, 0);
 }
 
 /* Faults in every page of [start, end) now (MAP_POPULATE); stops quietly at the first failure. */
@@ -119,8 +123,8 @@ static long mmap_place(struct mm *mm, struct mmap_request *req)
             return -EINVAL;
         if (!range_in_user_space(req->addr, req->len))
             return -ENOMEM;
-        if (req->addr < USER_MMAP_MIN)
-            return -EPERM;
+        if (req->addr < mmap_min_addr)
+            return -EPERM; /* vm.mmap_min_addr; mica has no CAP_SYS_RAWIO to exempt anyone */
         if ((req->map_flags & MAP_FIXED_NOREPLACE) && !(req->map_flags & MAP_FIXED) &&
             vma_find_overlap(&mm->vmas, req->addr, req->addr + req->len))
             return -EEXIST;
@@ -420,8 +424,36 @@ SYSCALL(SYS_madvise, madvise)
 
 /* ---- mremap ------------------------------------------------------------------------ */
 
-/* Moves the pages of [from, from+len) to [to, to+len) (a new VMA is already there). */
-static void move_pages(struct mm *mm, vaddr_t from, vaddr_t to, uint64_t len)
+/*
+ * The rule that keeps mremap safe: no `struct vma *` is held across a call
+ * that removes or splits VMAs (mm_unmap, vma_split). The target and the
+ * shrunk tail are unmapped FIRST, and only then is the source looked up
+ * (mremap_source). Unmapping a target inside the source's own VMA splits
+ * that VMA and frees the piece under the target, so a pointer taken
+ * before would point at freed memory (issue 19). Linux 6.1's order
+ * (mremap_to: do_munmap of the target, of the tail, then vma_to_resize).
+ *
+ * The reference is Linux 6.1: a source range that does not lie inside
+ * one VMA is EFAULT (newer Linux moves several VMAs at once with
+ * MREMAP_FIXED), see docs/mmap.md.
+ */
+
+/* Counts a page that now has one more PTE in vma, like mm_unmap_pages will uncount it. */
+static void count_moved_page(struct mm *mm, const struct vma *vma, const struct page *frame)
+{
+    if (frame->flags & PG_CACHE) {
+        if (vma->object && vma->object->kind == VMOBJECT_SHARED_ANON)
+            mm->counters.rss_shmem++;
+        else
+            mm->counters.rss_file++;
+    } else if (!(frame->flags & PG_ZERO)) {
+        mm->counters.rss_anon++;
+    }
+}
+
+/* Maps at [to, to+len) the pages of [from, from+len) (the VMA `moved` is already at to). */
+static void move_pages(struct mm *mm, const struct vma *moved, vaddr_t from, vaddr_t to,
+                       uint64_t len)
 {
     for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
         pte_t *pte = pt_lookup(mm->pml4, from + off);
@@ -434,10 +466,7 @@ static void move_pages(struct mm *mm, vaddr_t from, vaddr_t to, uint64_t len)
             frame_put(frame);
             continue; /* out of page tables: this page reads back as a fresh one */
         }
-        if (frame->flags & PG_CACHE) /* the unmap below will count it as gone */
-            mm->counters.rss_file++;
-        else if (!(frame->flags & PG_ZERO))
-            mm->counters.rss_anon++;
+        count_moved_page(mm, moved, frame);
     }
 }
 
@@ -454,8 +483,37 @@ static void vma_grow_in_place(struct mm *mm, struct vma *vma, vaddr_t new_end)
 }
 
 /*
- * A new VMA like `vma` at `to`, the pages moved there, the old range
- * unmapped (MREMAP_DONTUNMAP, keep_old: left mapped but empty).
+ * The VMA holding the source [old, old+old_len), looked up now (Linux's
+ * vma_to_resize): NULL with *err = -EFAULT when there is none or the range
+ * runs past it, -EINVAL for old_len 0 on private memory, -ENOMEM over
+ * RLIMIT_AS.
+ */
+static struct vma *mremap_source(struct mm *mm, vaddr_t old, uint64_t old_len,
+                                 uint64_t new_len, long *err)
+{
+    struct vma *vma = vma_lookup(&mm->vmas, old);
+    *err = -EFAULT;
+    if (!vma)
+        return NULL;
+    *err = -EINVAL;
+    if (old_len == 0 && !(vma->flags & VM_SHARED))
+        return NULL; /* Linux: "duplicating" private memory is refused */
+    *err = -EFAULT;
+    if (old_len > vma->end - old)
+        return NULL; /* "we can't remap across vm area boundaries" */
+    *err = -ENOMEM;
+    if (new_len > old_len && ((new_len - old_len) >> PAGE_SHIFT) + mm->total_vm_pages >
+                                 proc_current()->rlimits[RLIMIT_AS].cur / PAGE_SIZE)
+        return NULL;
+    *err = 0;
+    return vma;
+}
+
+/*
+ * A new VMA like `vma` at `to` (a free range), the pages moved there, the
+ * old range unmapped (MREMAP_DONTUNMAP, keep_old: left mapped but without
+ * its pages; shared and file mappings fault them in again from the object).
+ * `vma` is not used after the final unmap, which may free it.
  */
 static long mremap_move(struct mm *mm, struct vma *vma, vaddr_t old, uint64_t old_len,
                         vaddr_t to, uint64_t new_len, bool keep_old)
@@ -468,7 +526,7 @@ static long mremap_move(struct mm *mm, struct vma *vma, vaddr_t old, uint64_t ol
     if (moved->object)
         vmobject_get(moved->object);
     moved->offset = vma->offset + (old - vma->start);
-    move_pages(mm, old, to, MIN(old_len, new_len));
+    move_pages(mm, moved, old, to, MIN(old_len, new_len));
     if (keep_old) {
         mm_unmap_pages(mm, vma, old, old + old_len);
         return (long)to;
@@ -477,52 +535,97 @@ static long mremap_move(struct mm *mm, struct vma *vma, vaddr_t old, uint64_t ol
     return err < 0 ? err : (long)to;
 }
 
-#define MREMAP_KNOWN (MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)
-
-SYSCALL(SYS_mremap, mremap)
+/*
+ * MREMAP_FIXED or MREMAP_DONTUNMAP (Linux's mremap_to): the target is
+ * checked, then unmapped (FIXED), then the tail of a shrinking source, and
+ * only then is the source VMA looked up: either unmap may have split or
+ * freed the VMA the source was in.
+ */
+static long mremap_to(struct mm *mm, vaddr_t old, uint64_t old_len, vaddr_t to,
+                      uint64_t new_len, uint64_t flags)
 {
-    struct mm *mm = current_mm();
-    vaddr_t old = a0, fixed_to = a4;
-    uint64_t old_len = ALIGN_UP(a1, PAGE_SIZE), new_len = ALIGN_UP(a2, PAGE_SIZE), flags = a3;
-    if ((old & (PAGE_SIZE - 1)) || (flags & ~(uint64_t)MREMAP_KNOWN) || new_len == 0 ||
-        ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) ||
-        ((flags & MREMAP_DONTUNMAP) && (!(flags & MREMAP_MAYMOVE) || old_len != new_len)))
-        return -EINVAL;
-    bool dontunmap = flags & MREMAP_DONTUNMAP;
-    /* Linux: shrinking only unmaps the tail, whatever the old range covers */
-    bool shrinking = new_len <= old_len && old_len && !(flags & MREMAP_FIXED) && !dontunmap;
-    if (!range_in_user_space(old, old_len) || !range_in_user_space(old, new_len))
-        return -EINVAL;
-    struct vma *vma = vma_lookup(&mm->vmas, old);
-    if (!vma || (!shrinking && old + old_len > vma->end))
-        return -EFAULT;
-    if (dontunmap && (vma->object || (vma->flags & VM_SHARED)))
-        return -EINVAL; /* private anonymous memory only */
-    if (old_len == 0) { /* Linux: a second mapping of shared memory; nothing else */
-        if (!(vma->flags & VM_SHARED) || !(flags & MREMAP_MAYMOVE))
+    bool fixed = flags & MREMAP_FIXED;
+    if (fixed) {
+        if ((to & (PAGE_SIZE - 1)) || !range_in_user_space(to, new_len))
             return -EINVAL;
-    }
-    if (flags & MREMAP_FIXED) {
-        if ((fixed_to & (PAGE_SIZE - 1)) || !range_in_user_space(fixed_to, new_len))
-            return -EINVAL;
-        if (fixed_to < old + old_len && old < fixed_to + new_len)
+        if (to < old + old_len && old < to + new_len)
             return -EINVAL; /* the ranges may not overlap */
-        int rc = mm_unmap(mm, fixed_to, fixed_to + new_len);
-        return rc < 0 ? rc : mremap_move(mm, vma, old, old_len, fixed_to, new_len, dontunmap);
+        int rc = mm_unmap(mm, to, to + new_len);
+        if (rc < 0)
+            return rc;
     }
-    if (shrinking) { /* shrinking never moves */
-        int rc = new_len < old_len ? mm_unmap(mm, old + new_len, old + old_len) : 0;
-        return rc < 0 ? rc : (long)old;
+    if (old_len > new_len) {
+        if (!range_in_user_space(old, old_len))
+            return -EINVAL; /* Linux's do_munmap of the tail refuses it */
+        int rc = mm_unmap(mm, old + new_len, old + old_len);
+        if (rc < 0)
+            return rc;
+        old_len = new_len;
     }
-    if (!dontunmap && old + old_len == vma->end &&
-        !vma_find_overlap(&mm->vmas, vma->end, old + new_len) && old + new_len <= USER_TASK_SIZE) {
+    long err;
+    struct vma *vma = mremap_source(mm, old, old_len, new_len, &err);
+    if (!vma)
+        return err;
+    if (fixed && to < mmap_min_addr)
+        return -EPERM; /* where Linux checks it (get_unmapped_area): after the unmaps */
+    if (!fixed) { /* MREMAP_DONTUNMAP alone: `to` is a hint */
+        vaddr_t hint = to >= mmap_min_addr ? ALIGN_DOWN(to, PAGE_SIZE) : 0;
+        to = vma_find_gap(&mm->vmas, new_len, MAX(mmap_min_addr, PAGE_SIZE), mm->mmap_base, hint);
+        if (!to)
+            return -ENOMEM;
+    }
+    return mremap_move(mm, vma, old, old_len, to, new_len, flags & MREMAP_DONTUNMAP);
+}
+
+/* Growing without MREMAP_FIXED: in place when the range above is free, else moved. */
+static long mremap_grow(struct mm *mm, vaddr_t old, uint64_t old_len, uint64_t new_len,
+                        uint64_t flags)
+{
+    long err;
+    struct vma *vma = mremap_source(mm, old, old_len, new_len, &err);
+    if (!vma)
+        return err;
+    if (old + old_len == vma->end && range_in_user_space(old, new_len) &&
+        !vma_find_overlap(&mm->vmas, vma->end, old + new_len)) {
         vma_grow_in_place(mm, vma, old + new_len);
         return (long)old;
     }
     if (!(flags & MREMAP_MAYMOVE))
         return -ENOMEM;
-    vaddr_t to = vma_find_gap(&mm->vmas, new_len, USER_MMAP_MIN, mm->mmap_base, 0);
-    return to ? mremap_move(mm, vma, old, old_len, to, new_len, dontunmap) : -ENOMEM;
+    vaddr_t to = vma_find_gap(&mm->vmas, new_len, MAX(mmap_min_addr, PAGE_SIZE),
+                              mm->mmap_base, 0);
+    return to ? mremap_move(mm, vma, old, old_len, to, new_len, false) : -ENOMEM;
+}
+
+#define MREMAP_KNOWN (MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)
+
+/* Checks in Linux 6.1's order: flags, alignment, new_len, a VMA at old, then the moves. */
+SYSCALL(SYS_mremap, mremap)
+{
+    struct mm *mm = current_mm();
+    vaddr_t old = a0;
+    uint64_t flags = a3;
+    if ((flags & ~(uint64_t)MREMAP_KNOWN) ||
+        ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) ||
+        ((flags & MREMAP_DONTUNMAP) && (!(flags & MREMAP_MAYMOVE) || a1 != a2)) ||
+        (old & (PAGE_SIZE - 1)))
+        return -EINVAL;
+    uint64_t old_len = ALIGN_UP(a1, PAGE_SIZE), new_len = ALIGN_UP(a2, PAGE_SIZE);
+    if (new_len == 0)
+        return -EINVAL; /* an old_len that wraps to 0 is old_len 0, as in Linux */
+    if (!vma_lookup(&mm->vmas, old))
+        return -EFAULT; /* kernel and non-canonical addresses included */
+    if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP))
+        return mremap_to(mm, old, old_len, a4, new_len, flags);
+    if (old_len >= new_len) { /* shrinking only unmaps the tail, whatever it covers */
+        if (old_len == new_len)
+            return (long)old;
+        if (!range_in_user_space(old, old_len))
+            return -EINVAL;
+        int rc = mm_unmap(mm, old + new_len, old + old_len);
+        return rc < 0 ? rc : (long)old;
+    }
+    return mremap_grow(mm, old, old_len, new_len, flags);
 }
 
 /* ---- truncate ---------------------------------------------------------------------- */

@@ -360,7 +360,8 @@ def run_boot(build, boot):
 
 # The differential tests: tests/diff/NAME.c, built into BUILD/diff/NAME (tests/diff/diff.mk).
 DIFF_TESTS = ["hello", "hello_pie", "malloc_heavy", "files", "pipes", "procs", "exec_errors",
-              "efault", "faults", "procfmt", "mmap"]
+              "efault", "faults", "procfmt", "mmap", "mremap",
+              "mmap_min_addr", "fuzz", "hostile_ptr"]
 # NAME@ext2 runs program NAME on mica in /mnt, on a fresh ext2 disk (e2fsck -fn must be clean after)
 DISK_DIFF_TESTS = ["files@ext2", "mmap@ext2"]
 EXTRA_DIFF_TESTS = []  # --diff-extra NAME adds one

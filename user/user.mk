@@ -41,7 +41,7 @@ USER_DEMOS := addresses bigfile mappings cow malloc
 USER_TESTS := hello args_env malloc_stress fork_wait pipe_basic files_basic \
 	exec_errors efault \
 	fault_demand_zero fault_fork_cow fault_fork_big fault_cow_edges fault_sigsegv \
-	fault_stack fault_oom fault_fail_nth fork_bomb demos disk_files
+	fault_stack fault_oom fault_fail_nth fork_bomb demos sysctl_limits elf_fuzz oom_victim disk_files
 
 USER_LIB_SRCS := \
 	user/lib/start.c \

@@ -29,6 +29,10 @@
 #define KSTACK_ORDER 2 /* 16 KiB kernel stack per process */
 #define KSTACK_SIZE (4096ul << KSTACK_ORDER)
 
+/* kernel.pid_max and kernel.threads-max (/proc/sys/kernel; kernel/proc.c says how they act). */
+extern uint64_t pid_max;
+extern uint64_t threads_max;
+
 enum proc_state {
     PROC_RUNNABLE,
     PROC_RUNNING,

@@ -51,6 +51,12 @@ typedef int (*procfs_show_fn)(struct procfs_buf *buf, struct proc *p);
  */
 typedef ssize_t (*procfs_read_fn)(struct proc *p, void *kbuf, size_t len, uint64_t offset);
 
+/*
+ * Makes the inode of a generated directory /proc/NAME, with inode number
+ * ino, its parent proc_dir (/proc) referenced. 0 or -errno.
+ */
+typedef int (*procfs_dir_fn)(struct inode *proc_dir, uint64_t ino, struct inode **out);
+
 /* Registers the built-in files and makes /proc (called by vfs_init). */
 void procfs_init(void);
 /* Registers /proc/NAME (name must stay valid). 0, -EEXIST or -ENOSPC (table full). */
@@ -60,6 +66,8 @@ int procfs_add_pid_file(const char *name, procfs_show_fn show);
 /* The same for raw (binary, read-at-offset) files. */
 int procfs_add_raw_file(const char *name, procfs_read_fn read);
 int procfs_add_pid_raw_file(const char *name, procfs_read_fn read);
+/* Registers the generated directory /proc/NAME. 0, -EEXIST or -ENOSPC. */
+int procfs_add_dir(const char *name, procfs_dir_fn make);
 
 /* Appends formatted text (printf conversions of lib/format.h). */
 void procfs_printf(struct procfs_buf *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -94,5 +102,10 @@ void procfs_status_memory(struct procfs_buf *buf, struct mm *mm);
  * when the VMA maps no file or the file has no name any more (unlinked).
  */
 const char *vma_file_path(const struct vma *vma, char *buf, size_t size);
+
+/* ---- kernel/fs/procfs_sys.c ---- */
+
+/* /proc/sys: the directory of integer sysctls (a procfs_dir_fn; the table is in procfs_sys.c). */
+int procfs_sys_dir(struct inode *proc_dir, uint64_t ino, struct inode **out);
 
 #endif

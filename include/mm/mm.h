@@ -95,6 +95,13 @@ void mm_truncate_object(struct vm_object *obj, uint64_t size);
  */
 void mm_collect_dirty(struct vm_object *obj);
 
+/*
+ * Linux's vm.mmap_min_addr (/proc/sys/vm/mmap_min_addr, 65536 by default):
+ * mmap MAP_FIXED and mremap MREMAP_FIXED below it fail with EPERM, and a
+ * hint below it is moved up to it. In mm/mmap.c.
+ */
+extern uint64_t mmap_min_addr;
+
 /* The page-table permissions a VMA's flags allow for its pages. */
 enum pt_prot vma_pt_prot(uint32_t vma_flags);
 

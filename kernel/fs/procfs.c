@@ -56,7 +56,8 @@
 struct procfs_entry {
     const char *name;
     procfs_show_fn show; /* a text file made whole, or */
-    procfs_read_fn read; /* a raw file read at any offset */
+    procfs_read_fn read; /* a raw file read at any offset, or */
+    procfs_dir_fn dir;   /* a directory (/proc/sys) */
 };
 
 static struct procfs_entry global_files[PROCFS_MAX_FILES];
@@ -132,22 +133,27 @@ static int table_add(struct procfs_entry *table, int *count, struct procfs_entry
 
 int procfs_add_file(const char *name, procfs_show_fn show)
 {
-    return table_add(global_files, &global_count, (struct procfs_entry){ name, show, NULL });
+    return table_add(global_files, &global_count, (struct procfs_entry){ name, show, NULL, NULL });
 }
 
 int procfs_add_pid_file(const char *name, procfs_show_fn show)
 {
-    return table_add(pid_files, &pid_count, (struct procfs_entry){ name, show, NULL });
+    return table_add(pid_files, &pid_count, (struct procfs_entry){ name, show, NULL, NULL });
 }
 
 int procfs_add_raw_file(const char *name, procfs_read_fn read)
 {
-    return table_add(global_files, &global_count, (struct procfs_entry){ name, NULL, read });
+    return table_add(global_files, &global_count, (struct procfs_entry){ name, NULL, read, NULL });
+}
+
+int procfs_add_dir(const char *name, procfs_dir_fn make)
+{
+    return table_add(global_files, &global_count, (struct procfs_entry){ name, NULL, NULL, make });
 }
 
 int procfs_add_pid_raw_file(const char *name, procfs_read_fn read)
 {
-    return table_add(pid_files, &pid_count, (struct procfs_entry){ name, NULL, read });
+    return table_add(pid_files, &pid_count, (struct procfs_entry){ name, NULL, read, NULL });
 }
 
 static int table_find(const struct procfs_entry *table, int count, const char *name)
@@ -215,6 +221,8 @@ static int parse_pid(const char *name)
 static int root_lookup(struct inode *dir, const char *name, struct inode **out)
 {
     int i = table_find(global_files, global_count, name);
+    if (i >= 0 && global_files[i].dir)
+        return global_files[i].dir(dir, INO_GLOBAL + (uint64_t)i, out);
     if (i >= 0)
         return file_inode(&global_files[i], INO_GLOBAL + (uint64_t)i, 0, out);
     if (strcmp(name, "self") == 0) {
@@ -251,7 +259,8 @@ static int root_iterate(struct inode *dir __unused, uint64_t *pos, dir_emit_fn e
 {
     for (; *pos < FIRST_POS + (uint64_t)global_count; (*pos)++) {
         uint64_t i = *pos - FIRST_POS;
-        if (!emit(ctx, global_files[i].name, INO_GLOBAL + i, DT_REG, *pos + 1))
+        unsigned type = global_files[i].dir ? DT_DIR : DT_REG;
+        if (!emit(ctx, global_files[i].name, INO_GLOBAL + i, type, *pos + 1))
             return 0;
     }
     struct proc *self = proc_current();
@@ -268,6 +277,13 @@ static int root_iterate(struct inode *dir __unused, uint64_t *pos, dir_emit_fn e
 
 static int root_name_of(struct inode *dir __unused, struct inode *child, char *name)
 {
+    if (child->dir_ops != &proc_pid_ops) { /* a registered directory: /proc/sys */
+        uint64_t i = child->ino - INO_GLOBAL;
+        if (child->ino < INO_GLOBAL || i >= (uint64_t)global_count)
+            return -ENOENT;
+        fmt_snprintf(name, VFS_NAME_MAX + 1, "%s", global_files[i].name);
+        return 0;
+    }
     fmt_snprintf(name, VFS_NAME_MAX + 1, "%ld", child->tag);
     return 0;
 }
@@ -644,6 +660,7 @@ void procfs_init(void)
     procfs_add_file("loadavg", show_loadavg);
     procfs_add_file("mounts", show_mounts);
     procfs_add_pid_file("mounts", show_mounts);
+    procfs_add_dir("sys", procfs_sys_dir);
     procfs_add_pid_file("cmdline", show_cmdline);
     procfs_add_pid_file("stat", show_stat);
     procfs_add_pid_file("status", show_status);

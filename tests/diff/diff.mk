@@ -11,7 +11,7 @@
 
 DIFF_CC ?= musl-gcc
 DIFF_CFLAGS := -static -O1 -g -Wall -Wextra -Werror
-DIFF_TESTS := hello malloc_heavy files pipes procs exec_errors efault mmap faults procfmt
+DIFF_TESTS := hello malloc_heavy files pipes procs exec_errors efault mmap faults procfmt mremap mmap_min_addr fuzz hostile_ptr
 DIFF_BIN := $(DIFF_TESTS:%=$(O)/diff/%) $(O)/diff/hello_pie
 
 $(O)/diff/%: tests/diff/%.c tests/diff/errname.h tests/diff/diff.mk
@@ -42,3 +42,16 @@ diff-tests: $(DIFF_BIN)
 # What `make test` builds: nothing when musl-gcc is missing (run-tests.py
 # then reports each diff/NAME test as failed, saying why).
 DIFF_TEST_BIN = $(if $(shell command -v $(DIFF_CC) 2>/dev/null),$(DIFF_BIN))
+
+# The long fuzz run (tests/diff/fuzz.c): FUZZ_OPS operations from seed
+# FUZZ_SEED, first on this Linux host (which must report nothing), then on
+# mica through scripts/run-elf. `make test` runs the short default (3 seeds
+# x 1,000 operations) as the differential test diff/fuzz.
+FUZZ_OPS ?= 1000000
+FUZZ_SEED ?= 1
+FUZZ_TIMEOUT ?= 3600
+.PHONY: fuzz
+fuzz: $(O)/diff/fuzz
+	$(O)/diff/fuzz --ops $(FUZZ_OPS) --seed $(FUZZ_SEED) --seeds 1 --time
+	scripts/run-elf --build $(O) --timeout $(FUZZ_TIMEOUT) $(O)/diff/fuzz \
+		--ops $(FUZZ_OPS) --seed $(FUZZ_SEED) --seeds 1 --time

@@ -7,7 +7,8 @@
  * frame the child had is free again, and MICA_MM_CHECK passes. Done
  * twice, to see that the second time is no different.
  *
- * The kernel prints "Out of memory: killed fault_oom[PID], rss N kB".
+ * The kernel prints "Out of memory: killed fault_oom[PID], badness N pages
+ * (rss ...)": the child is the process whose death frees the most (kernel/oom.c).
  * On Linux the same test would wake the host's OOM killer, which may pick
  * another process: it only runs on mica (elsewhere it prints a line and
  * passes).
