@@ -1,9 +1,10 @@
 /*
- * mm/mmap.c - the memory system calls: mmap, munmap, mprotect, brk, madvise, mremap.
+ * mm/mmap.c - the memory system calls: mmap, munmap, mprotect, brk, mremap, mincore,
+ * msync (madvise is in mm/madvise.c).
  *
  * They change the VMAs only; pages come later, one fault at a time
  * (mm/fault.c), except where a call must drop pages (munmap, a shrinking
- * brk, MADV_DONTNEED) or asks for them up front (MAP_POPULATE). Argument
+ * brk) or asks for them up front (MAP_POPULATE). Argument
  * checks and errno follow Linux's: when in doubt, compare with the same
  * call on Linux.
  *
@@ -370,54 +371,6 @@ SYSCALL(SYS_brk, brk)
     return (long)want;
 }
 
-/* ---- madvise ---------------------------------------------------------------------- */
-
-/*
- * MADV_DONTNEED: drop the pages; private anonymous memory reads zero afterwards.
- * MADV_FREE (free_only_anon) is the same, but only for private anonymous
- * memory: another VMA stops it with -EINVAL (those before it are freed).
- */
-static int madvise_dontneed(struct mm *mm, vaddr_t start, vaddr_t end, bool free_only_anon)
-{
-    for (struct vma *v = vma_find(&mm->vmas, start); v && v->start < end; v = vma_next(v)) {
-        if (free_only_anon && v->object)
-            return -EINVAL;
-        mm_unmap_pages(mm, v, MAX(start, v->start), MIN(end, v->end));
-    }
-    return 0;
-}
-
-SYSCALL(SYS_madvise, madvise)
-{
-    struct mm *mm = current_mm();
-    if (a0 & (PAGE_SIZE - 1))
-        return -EINVAL;
-    uint64_t len = ALIGN_UP(a1, PAGE_SIZE);
-    if (a1 && len == 0)
-        return -EINVAL;
-    if (len == 0)
-        return 0;
-    if (!range_in_user_space(a0, len))
-        return -ENOMEM;
-    switch (a2) {
-    case MADV_NORMAL:
-    case MADV_RANDOM:
-    case MADV_SEQUENTIAL:
-    case MADV_WILLNEED:
-        break;
-    case MADV_DONTNEED:
-    case MADV_FREE: { /* without memory pressure to wait for, free now */
-        int rc = madvise_dontneed(mm, a0, a0 + len, a2 == MADV_FREE);
-        if (rc < 0)
-            return rc;
-        break;
-    }
-    default:
-        return -EINVAL;
-    }
-    return range_fully_mapped(mm, a0, a0 + len) ? 0 : -ENOMEM;
-}
-
 /* ---- mremap ------------------------------------------------------------------------ */
 
 /* Moves the pages of [from, from+len) to [to, to+len) (a new VMA is already there). */
@@ -556,22 +509,60 @@ void mm_truncate_object(struct vm_object *obj, uint64_t size)
 
 /* ---- mincore and msync ------------------------------------------------------------- */
 
+/*
+ * Linux's access_ok(): [uaddr, uaddr+len) does not wrap and ends at or
+ * below TASK_SIZE. (mincore's order of errors depends on it.)
+ */
+static bool access_ok(vaddr_t uaddr, uint64_t len)
+{
+    return uaddr + len >= uaddr && uaddr + len <= USER_TASK_SIZE;
+}
+
+/* Writes the residency bytes of [va, va + pages pages), all in one VMA, to user vec. */
+static int mincore_copy(struct mm *mm, vaddr_t va, uint64_t pages, vaddr_t vec)
+{
+    uint8_t chunk[64];
+    while (pages) {
+        uint64_t n = MIN(pages, sizeof(chunk));
+        for (uint64_t i = 0; i < n; i++)
+            chunk[i] = pt_lookup(mm->pml4, va + i * PAGE_SIZE) != NULL;
+        if (copy_to_user(vec, chunk, n) < 0)
+            return -EFAULT;
+        va += n * PAGE_SIZE;
+        vec += n;
+        pages -= n;
+    }
+    return 0;
+}
+
+/*
+ * Linux's order: alignment (EINVAL), the range (ENOMEM), the whole vector
+ * (EFAULT), then VMA by VMA: the bytes of each are written before the next
+ * is looked at, so a hole (ENOMEM) or a bad vector (EFAULT) can come after
+ * some bytes were written.
+ */
 SYSCALL(SYS_mincore, mincore)
 {
     struct mm *mm = current_mm();
-    if (a0 & (PAGE_SIZE - 1))
+    vaddr_t va = a0, vec = a2;
+    if (va & (PAGE_SIZE - 1))
         return -EINVAL;
-    uint64_t len = ALIGN_UP(a1, PAGE_SIZE);
-    if (!range_in_user_space(a0, len))
+    if (!access_ok(va, a1))
         return -ENOMEM;
-    if (len == 0)
-        return 0;
-    if (!range_fully_mapped(mm, a0, a0 + len))
-        return -ENOMEM;
-    for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
-        uint8_t resident = pt_lookup(mm->pml4, a0 + off) != NULL;
-        if (copy_to_user(a2 + off / PAGE_SIZE, &resident, 1) < 0)
-            return -EFAULT;
+    uint64_t pages = (a1 >> PAGE_SHIFT) + ((a1 & (PAGE_SIZE - 1)) != 0);
+    if (!access_ok(vec, pages))
+        return -EFAULT;
+    while (pages) {
+        struct vma *v = vma_lookup(&mm->vmas, va);
+        if (!v)
+            return -ENOMEM;
+        uint64_t n = MIN(pages, (v->end - va) >> PAGE_SHIFT);
+        int rc = mincore_copy(mm, va, n, vec);
+        if (rc < 0)
+            return rc;
+        va += n * PAGE_SIZE;
+        vec += n;
+        pages -= n;
     }
     return 0;
 }
@@ -585,13 +576,13 @@ SYSCALL(SYS_msync, msync)
 {
     struct mm *mm = current_mm();
     uint64_t flags = a2;
-    if ((a0 & (PAGE_SIZE - 1)) || (flags & ~(uint64_t)(MS_ASYNC | MS_SYNC | MS_INVALIDATE)) ||
+    if ((flags & ~(uint64_t)(MS_ASYNC | MS_SYNC | MS_INVALIDATE)) || (a0 & (PAGE_SIZE - 1)) ||
         ((flags & MS_ASYNC) && (flags & MS_SYNC)))
         return -EINVAL;
-    uint64_t len = ALIGN_UP(a1, PAGE_SIZE);
-    if (!range_in_user_space(a0, len))
+    uint64_t len = ALIGN_UP(a1, PAGE_SIZE); /* Linux: a length that rounds up to 0 is 0 */
+    if (a0 + len < a0)
         return -ENOMEM;
-    if (len && !range_fully_mapped(mm, a0, a0 + len))
-        return -ENOMEM;
-    return 0;
+    if (len == 0)
+        return 0;
+    return range_fully_mapped(mm, a0, a0 + len) ? 0 : -ENOMEM;
 }

@@ -116,3 +116,25 @@ void vmobject_truncate(struct vm_object *obj, uint64_t size)
         memset((char *)page_to_virt(last) + size % PAGE_SIZE, 0, PAGE_SIZE - size % PAGE_SIZE);
     obj->size = size;
 }
+
+int vmobject_remove_range(struct vm_object *obj, uint64_t first_index, uint64_t end_index)
+{
+    uint64_t removed = 0;
+    for (uint64_t index = first_index; index < end_index; index++) {
+        uint64_t leaf = index / LEAF_ENTRIES;
+        if (leaf >= obj->leaf_count)
+            break;
+        if (!obj->leaves[leaf]) { /* a whole missing leaf: skip to the next one */
+            index = (leaf + 1) * LEAF_ENTRIES - 1;
+            continue;
+        }
+        struct page **slot = &obj->leaves[leaf][index % LEAF_ENTRIES];
+        if (*slot) {
+            frame_put(*slot);
+            *slot = NULL;
+            obj->resident--;
+            removed++;
+        }
+    }
+    return (int)MIN(removed, (uint64_t)INT32_MAX);
+}

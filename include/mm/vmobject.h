@@ -57,4 +57,11 @@ int vmobject_page(struct vm_object *obj, uint64_t index, enum vmobject_lookup mo
 /* Sets the size; pages wholly beyond it are dropped, the tail of the last page zeroed. */
 void vmobject_truncate(struct vm_object *obj, uint64_t size);
 
+/*
+ * Drops the object's pages with index in [first_index, end_index) (a hole:
+ * they read back as zeros). The caller unmaps them from page tables first.
+ * Returns how many pages were dropped. (madvise MADV_REMOVE)
+ */
+int vmobject_remove_range(struct vm_object *obj, uint64_t first_index, uint64_t end_index);
+
 #endif
