@@ -23,6 +23,7 @@
 #include <kernel/signal.h>
 #include <kernel/syscall.h>
 #include <kernel/trap.h>
+#include <memlayout.h>
 #include <lib/string.h>
 #include <mm/usercopy.h>
 #include <uapi/wait.h>
@@ -276,6 +277,22 @@ void signal_deliver(struct trapframe *tf)
     }
     restart_interrupted_syscall(tf, NULL);
     p->sig.fault_code = 0;
+}
+
+bool signal_user_rip_ok(uint64_t rip)
+{
+    return rip < USER_TOP || rip >= DIRECT_MAP_BASE; /* the kernel half faults in user mode */
+}
+
+void signal_check_user_return(struct trapframe *tf)
+{
+    struct proc *p = proc_current();
+    for (int tries = 0; !signal_user_rip_ok(tf->rip); tries++) {
+        if (tries > 0) /* the SIGSEGV handler is itself at such an address */
+            p->sig.actions[SIGSEGV].handler = SIG_DFL;
+        signal_send_fault(SIGSEGV, SI_KERNEL, 0);
+        signal_deliver(tf); /* ends the process, or points tf at the handler */
+    }
 }
 
 /* ---- system calls ------------------------------------------------------------ */

@@ -342,9 +342,10 @@ SYSCALL(SYS_getrandom, getrandom)
     return (long)len;
 }
 
+/* Linux refuses an FS base at or above TASK_SIZE_MAX (the last page below 1 << 47 included). */
 static bool user_canonical(uint64_t addr)
 {
-    return addr < USER_TOP;
+    return addr < USER_TASK_SIZE;
 }
 
 SYSCALL(SYS_arch_prctl, arch_prctl)

@@ -133,29 +133,54 @@ static long mmap_place(struct mm *mm, struct mmap_request *req)
     return req->addr ? 0 : -ENOMEM;
 }
 
-/* Checks a file mapping against the file's open mode and takes its memory object. */
+/*
+ * Linux's file_mmap_ok(): the last byte's offset must fit in the file's
+ * maximum size (2^63 - 1 for a regular file, 2^64 - 1 for others).
+ */
+static bool file_offset_fits(const struct file *file, uint64_t offset, uint64_t len)
+{
+    uint64_t max_size = inode_is_regular(file->inode) ? INT64_MAX : UINT64_MAX;
+    if (len > max_size)
+        return false;
+    return offset / PAGE_SIZE <= (max_size - len) / PAGE_SIZE;
+}
+
+/* Linux's path_noexec(): pipes live on a filesystem mounted noexec. */
+static bool file_noexec(const struct file *file)
+{
+    return file->inode && file->inode->kind == INODE_FIFO;
+}
+
+/*
+ * Checks a file mapping in Linux's order (the offset's range, the map
+ * type, the open mode, noexec, whether the file has pages at all) and
+ * takes the file's memory object.
+ */
 static long mmap_prepare_file(struct mmap_request *req, struct file *file, uint64_t type)
 {
-    if (type == MAP_SHARED_VALIDATE) {
-        if (req->map_flags & ~(uint64_t)MAP_KNOWN_FLAGS)
+    if (!file_offset_fits(file, req->offset, req->len))
+        return -EOVERFLOW;
+    int mode = file->flags & O_ACCMODE;
+    if (type == MAP_SHARED || type == MAP_SHARED_VALIDATE) {
+        /* MAP_SHARED ignores unknown flags; MAP_SHARED_VALIDATE refuses them */
+        if (type == MAP_SHARED_VALIDATE && (req->map_flags & ~(uint64_t)MAP_KNOWN_FLAGS))
             return -EOPNOTSUPP;
-        type = MAP_SHARED;
-    } else if (type != MAP_SHARED && type != MAP_PRIVATE) {
+        if ((req->vma_flags & VM_WRITE) && mode != O_RDWR && mode != O_WRONLY)
+            return -EACCES;
+        req->vma_flags |= VM_SHARED;
+    } else if (type != MAP_PRIVATE) {
         return -EINVAL;
     }
-    if (type == MAP_SHARED)
-        req->vma_flags |= VM_SHARED;
+    if (mode == O_WRONLY)
+        return -EACCES; /* every mapping reads */
+    if (file_noexec(file) && (req->vma_flags & VM_EXEC))
+        return -EPERM;
     if (!file->inode || !inode_is_regular(file->inode))
         return -ENODEV; /* pipes, directories, devices without pages */
-    int mode = file->flags & O_ACCMODE;
-    if (mode == O_WRONLY)
-        return -EACCES;
-    if (type == MAP_SHARED && mode != O_RDWR && (req->vma_flags & VM_WRITE))
-        return -EACCES;
-    if (type == MAP_PRIVATE || mode == O_RDWR)
-        req->vma_flags |= VM_MAYWRITE;
     if (req->vma_flags & VM_GROWSDOWN)
         return -EINVAL;
+    if (type == MAP_PRIVATE || mode == O_RDWR)
+        req->vma_flags |= VM_MAYWRITE;
     req->vma_flags |= VM_MAYREAD | VM_MAYEXEC;
     req->kind = VMA_KIND_FILE;
     req->object = inode_object(file->inode);
@@ -296,10 +321,12 @@ SYSCALL(SYS_mprotect, mprotect)
     uint64_t len = ALIGN_UP(a1, PAGE_SIZE);
     if (a1 == 0)
         return 0;
-    if (len == 0 || !range_in_user_space(a0, len))
+    if (a0 + len <= a0)
         return -ENOMEM;
     if ((a2 & ~grows) & ~(uint64_t)(PROT_KNOWN | PROT_SEM))
-        return -EINVAL;
+        return -EINVAL; /* before the range is looked at, as Linux */
+    if (!range_in_user_space(a0, len))
+        return -ENOMEM;
     vaddr_t start = a0, end = a0 + len;
     uint32_t want = prot_to_vma_flags(a2);
     struct vma *v = vma_find(&mm->vmas, start);

@@ -25,6 +25,17 @@ void signal_send_fault(int sig, int code, vaddr_t addr);
 bool signal_pending(const struct proc *p);
 /* Delivers pending signals to the current process before it returns to user mode. */
 void signal_deliver(struct trapframe *tf);
+/*
+ * Whether user mode may be entered at rip: iretq (and sysret) to a
+ * non-canonical address faults in ring 0, on the user's registers.
+ */
+bool signal_user_rip_ok(uint64_t rip);
+/*
+ * Called last on every way back to user mode (after a syscall, exec,
+ * rt_sigreturn, a handler's frame): a non-canonical tf->rip becomes what
+ * Linux makes of it, a SIGSEGV (SI_KERNEL, address 0) for the process.
+ */
+void signal_check_user_return(struct trapframe *tf);
 /* Resets handlers to their defaults (execve keeps SIG_IGN ones, as Linux does). */
 void signal_reset_on_exec(struct proc *p);
 

@@ -27,7 +27,8 @@
  * MADV_MERGEABLE/UNMERGEABLE (no KSM), MADV_HUGEPAGE/NOHUGEPAGE/COLLAPSE (no
  * THP yet), MADV_DONTDUMP/DODUMP (no core dumps), MADV_COLD/PAGEOUT (no page
  * reclaim yet: EINVAL on mica), MADV_HWPOISON/SOFT_OFFLINE (privileged),
- * MADV_GUARD_* (Linux 6.13).
+ * MADV_GUARD_* (Linux 6.13); arch_prctl ARCH_SET_GS/ARCH_GET_GS (mica keeps no
+ * per-process GS base: EINVAL).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -408,8 +409,7 @@ static long raw_arch_prctl(unsigned long code, unsigned long value)
 static void arch_prctl_table(void)
 {
     static const struct named codes[] = {
-        { "SET_FS", ARCH_SET_FS }, { "SET_GS", ARCH_SET_GS }, { "GET_FS", ARCH_GET_FS },
-        { "GET_GS", ARCH_GET_GS }, { "0x1005", 0x1005 }, { "0", 0 },
+        { "SET_FS", ARCH_SET_FS }, { "GET_FS", ARCH_GET_FS }, { "0x1005", 0x1005 }, { "0", 0 },
     };
     static const struct named values[] = {
         { "NULL", 0 }, { "arena", ARENA }, { "top_page", TOP_PAGE },
