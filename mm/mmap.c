@@ -362,17 +362,38 @@ SYSCALL(SYS_mprotect, mprotect)
 
 /* ---- brk ------------------------------------------------------------------------ */
 
+#define STACK_GUARD_GAP MiB(1) /* Linux's stack_guard_gap: 256 pages kept free below a stack */
+
 /*
- * Grows the heap to cover [old_end, new_end); false if it would come
- * within a page of another mapping (Linux keeps that gap) or over a limit.
+ * Linux's brk checks: the heap keeps a page from the next mapping, and
+ * STACK_GUARD_GAP more from a stack (vm_start_gap()); RLIMIT_DATA; and, as
+ * the default heuristic overcommit does, one request larger than all of RAM
+ * (mica has no swap) is refused.
  */
-static bool heap_grow(struct mm *mm, vaddr_t old_end, vaddr_t new_end)
+static bool heap_may_grow(struct mm *mm, vaddr_t old_end, vaddr_t new_end)
 {
     struct proc *p = proc_current();
-    if (new_end > USER_TASK_SIZE - PAGE_SIZE ||
-        vma_find_overlap(&mm->vmas, old_end, new_end + PAGE_SIZE))
+    if (new_end > USER_TASK_SIZE - PAGE_SIZE)
         return false;
+    struct vma *next = vma_find(&mm->vmas, old_end);
+    if (next) {
+        vaddr_t gap_start = next->start;
+        if (next->flags & VM_GROWSDOWN)
+            gap_start = gap_start > STACK_GUARD_GAP ? gap_start - STACK_GUARD_GAP : 0;
+        if (new_end + PAGE_SIZE > gap_start)
+            return false;
+    }
     if (new_end - mm->brk_start > p->rlimits[RLIMIT_DATA].cur)
+        return false;
+    struct frame_stats stats;
+    frame_get_stats(&stats);
+    return (new_end - old_end) / PAGE_SIZE <= stats.total_frames;
+}
+
+/* Grows the heap to cover [old_end, new_end); false if it may not (heap_may_grow). */
+static bool heap_grow(struct mm *mm, vaddr_t old_end, vaddr_t new_end)
+{
+    if (!heap_may_grow(mm, old_end, new_end))
         return false;
     int err;
     struct vma *heap = mm_add_vma(mm, old_end, new_end, VM_READ | VM_WRITE | VM_MAYREAD |

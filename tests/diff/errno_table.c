@@ -370,6 +370,7 @@ static void brk_table(void)
         { "NULL", 0 }, { "top_page", TOP_PAGE }, { "noncanon", NONCANON }, { "kernel", KERNEL },
         { "stack-2MiB", 0 }, { "stack-64KiB", 0 },
     };
+    must(syscall(SYS_munmap, ARENA, WINDOW), "munmap"); /* out of the heap's way */
     unsigned long start = syscall(SYS_brk, 0);
     char args[64];
     for (size_t d = 0; d < N(deltas); d++) {
