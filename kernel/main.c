@@ -25,6 +25,7 @@
 #include <kernel/initramfs.h>
 #include <kernel/proc.h>
 #include <kernel/rtc.h>
+#include <kernel/time.h>
 #include <kernel/sched.h>
 #include <kernel/syscall.h>
 #include <kernel/vfs.h>
@@ -79,6 +80,7 @@ static void user_space_init(void)
     cpu_init();
     syscall_init();
     rtc_init();
+    time_init();
     vfs_init();
     load_initramfs();
 }

@@ -19,7 +19,7 @@
 #include <types.h>
 #include <uapi/fcntl.h>
 
-#define FILES_MAX 1024       /* most descriptors a process can have */
+#define FILES_MAX (1 << 20)  /* most descriptors a process can have: Linux's fs.nr_open */
 #define FILES_INITIAL 64     /* slots of a new table (Linux's FDSize: 64) */
 #define PIPE_CAPACITY 65536  /* bytes a pipe holds (Linux's default) */
 #define PIPE_BUF 4096        /* writes up to this size are atomic */

@@ -24,6 +24,7 @@
 #include <kernel/procfs.h>
 #include <kernel/rtc.h>
 #include <kernel/timer.h>
+#include <kernel/time.h>
 #include <kernel/vfs.h>
 #include <lib/string.h>
 #include <mm/frame.h>
@@ -58,7 +59,7 @@ static struct list_node all_files = { &all_files, &all_files };
 
 uint64_t vfs_now_ns(void)
 {
-    return rtc_boot_time() * 1000000000ull + timer_ticks() * (1000000000ull / TIMER_HZ);
+    return time_realtime_ns();
 }
 
 static struct inode *inode_new(enum inode_kind kind, uint32_t mode)

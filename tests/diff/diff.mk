@@ -36,9 +36,16 @@ $(O)/diff/hello_pie: tests/diff/hello.c tests/diff/diff.mk
 	$(DIFF_CC) $(filter-out -static,$(DIFF_CFLAGS)) $(DIFF_PIE_FLAGS) \
 		$(DIFF_PIE_START) $< $(DIFF_PIE_END) -o $@
 
+# The guest side of scripts/clock-test.py (not a differential test).
+CLOCK_BIN := $(O)/clock/clock_sleep
+
+$(O)/clock/%: tests/clock/%.c tests/diff/diff.mk
+	@mkdir -p $(dir $@)
+	$(DIFF_CC) $(DIFF_CFLAGS) $< -o $@
+
 .PHONY: diff-tests
-diff-tests: $(DIFF_BIN)
+diff-tests: $(DIFF_BIN) $(CLOCK_BIN)
 
 # What `make test` builds: nothing when musl-gcc is missing (run-tests.py
 # then reports each diff/NAME test as failed, saying why).
-DIFF_TEST_BIN = $(if $(shell command -v $(DIFF_CC) 2>/dev/null),$(DIFF_BIN))
+DIFF_TEST_BIN = $(if $(shell command -v $(DIFF_CC) 2>/dev/null),$(DIFF_BIN) $(CLOCK_BIN))

@@ -126,8 +126,27 @@ static void map_at(unsigned long page, unsigned long pages, int prot, int flags,
     must(rc, "mmap");
 }
 
+/*
+ * Set after a call that may have changed the fixture; fixture() only
+ * rebuilds then (rebuilding for each of the thousands of cases would take
+ * most of the test's time on mica).
+ */
+static int dirty = 1;
+
+/* Whether a call on [start, start+len) could reach the fixture's pages at all. */
+static int touches_fixture(unsigned long start, unsigned long len)
+{
+    unsigned long end = start + ((len + PG - 1) & ~(PG - 1));
+    if ((start & (PG - 1)) || end <= start)
+        return 0; /* refused before any VMA is looked at */
+    return start < ARENA + 12 * PG && end > ARENA;
+}
+
 static void fixture(void)
 {
+    if (!dirty)
+        return;
+    dirty = 0;
     must(syscall(SYS_munmap, ARENA, WINDOW), "munmap");
     map_at(0, 4, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
     *(volatile char *)ARENA = 1;
@@ -176,6 +195,10 @@ static void madvise_table(void)
                 snprintf(args, sizeof(args), "%s, %s, %s", addrs[a].name, lens[l].name,
                          advices[v].name);
                 long rc = syscall(SYS_madvise, addrs[a].value, lens[l].value, advices[v].value);
+                /* hints and unknown advice change nothing; everything else may */
+                if (advices[v].value > 3 && advices[v].value != 5 && advices[v].value != 6 &&
+                    advices[v].value != 7 && advices[v].value != 99 && advices[v].value != -1ul)
+                    dirty |= touches_fixture(addrs[a].value, lens[l].value);
                 line("madvise", args, rc, "");
             }
 }
@@ -251,13 +274,17 @@ static void munmap_mprotect_table(void)
                 continue;
             fixture();
             snprintf(args, sizeof(args), "%s, %s", addrs[a].name, lens[l].name);
-            line("munmap", args, syscall(SYS_munmap, addrs[a].value, lens[l].value), "");
+            long rc = syscall(SYS_munmap, addrs[a].value, lens[l].value);
+            dirty |= rc == 0 && touches_fixture(addrs[a].value, lens[l].value);
+            line("munmap", args, rc, "");
             for (size_t p = 0; p < N(prots); p++) {
                 fixture();
                 snprintf(args, sizeof(args), "%s, %s, %s", addrs[a].name, lens[l].name,
                          prots[p].name);
-                line("mprotect", args,
-                     syscall(SYS_mprotect, addrs[a].value, lens[l].value, prots[p].value), "");
+                rc = syscall(SYS_mprotect, addrs[a].value, lens[l].value, prots[p].value);
+                /* ENOMEM, EACCES: some VMAs may have changed before it */
+                dirty |= (rc == 0 || errno != EINVAL) && touches_fixture(addrs[a].value, lens[l].value);
+                line("mprotect", args, rc, "");
             }
         }
 }
@@ -285,11 +312,13 @@ static const struct named mmap_types[] = {
     { "SHARED|ANON|GROWSDOWN", MAP_SHARED | MAP_ANONYMOUS | MAP_GROWSDOWN },
 };
 
-/* After a successful mmap outside the arena, give the memory back. */
+/* After a successful mmap outside the arena, give the memory back; inside it, rebuild. */
 static void unmap_result(long rc, unsigned long len)
 {
     if (rc != -1 && ((unsigned long)rc < ARENA || (unsigned long)rc >= ARENA + WINDOW))
         syscall(SYS_munmap, rc, len);
+    else if (rc != -1)
+        dirty = 1;
 }
 
 static void mmap_placement_table(void)
@@ -425,8 +454,10 @@ static void arch_prctl_table(void)
             snprintf(args, sizeof(args), "%s, %s", codes[c].name, values[v].name);
             /* GET_* write to the value: only the writable arena and bad pointers are asked */
             unsigned long value = values[v].value;
-            if ((codes[c].value == ARCH_GET_FS || codes[c].value == ARCH_GET_GS) && v == 1)
+            if ((codes[c].value == ARCH_GET_FS || codes[c].value == ARCH_GET_GS) && v == 1) {
+                dirty = 1; /* the brk cases unmapped it */
                 fixture();
+            }
             long rc = raw_arch_prctl(codes[c].value, value);
             raw_arch_prctl(ARCH_SET_FS, fs); /* musl's TLS, before errno is touched */
             raw_arch_prctl(ARCH_SET_GS, 0);
