@@ -54,6 +54,7 @@ KERNEL_C_SRCS := \
 	kernel/syscall.c \
 	kernel/exec.c \
 	kernel/sys_misc.c \
+	kernel/sys_info.c \
 	kernel/sys_mica.c \
 	kernel/strace.c \
 	kernel/fs/vfs.c \
