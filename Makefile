@@ -55,6 +55,8 @@ KERNEL_C_SRCS := \
 	kernel/exec.c \
 	kernel/sys_misc.c \
 	kernel/sys_info.c \
+	kernel/sys_poll.c \
+	kernel/futex.c \
 	kernel/sys_mica.c \
 	kernel/strace.c \
 	kernel/fs/vfs.c \

@@ -48,7 +48,18 @@ struct file_ops {
     long (*ioctl)(struct file *file, unsigned long request, vaddr_t arg);
     /* The last reference is gone (close the pipe end, free buffers). Optional. */
     void (*release)(struct file *file);
+    /*
+     * poll/select: the POLL* bits (include/uapi/poll.h) that hold now.
+     * NULL: always readable and writable (Linux's DEFAULT_POLLMASK). A file
+     * that has one calls poll_notify() whenever they may have changed.
+     */
+    unsigned (*poll)(struct file *file);
 };
+
+/* Wakes every process waiting in poll/select to look at its files again (kernel/sys_poll.c). */
+void poll_notify(void);
+/* Called every timer tick: wakes the pollers that wait with a timeout. */
+void poll_timer_tick(void);
 
 struct file {
     struct inode *inode;

@@ -36,6 +36,17 @@ bool signal_user_rip_ok(uint64_t rip);
  * Linux makes of it, a SIGSEGV (SI_KERNEL, address 0) for the process.
  */
 void signal_check_user_return(struct trapframe *tf);
+/*
+ * Blocks mask (SIGKILL and SIGSTOP excepted) while a call waits, keeping
+ * the current mask to put back (ppoll, pselect6).
+ */
+void signal_set_wait_mask(uint64_t mask);
+/*
+ * Ends the wait: the old mask comes back now, or, when a signal
+ * interrupted the wait, after that signal's handler (its frame carries the
+ * old mask, so rt_sigreturn restores it), as Linux does.
+ */
+void signal_end_wait_mask(bool interrupted);
 /* Resets handlers to their defaults (execve keeps SIG_IGN ones, as Linux does). */
 void signal_reset_on_exec(struct proc *p);
 
