@@ -32,6 +32,7 @@
 #include <kernel/trap.h>
 #include <kernel/vfs.h>
 #include <lib/string.h>
+#include <mm/frame.h>
 #include <mm/kmalloc.h>
 #include <mm/mm.h>
 #include <mm/usercopy.h>
@@ -126,6 +127,8 @@ static int check_segment(const struct exec_image *img, const struct elf64_phdr *
     uint64_t vaddr = ph->p_vaddr + img->bias;
     if (ph->p_filesz > ph->p_memsz)
         return -EINVAL;
+    if (vaddr < ph->p_vaddr)
+        return -EINVAL; /* an ET_DYN whose load base + p_vaddr wraps */
     if (vaddr >= USER_TOP || ph->p_memsz > USER_TOP - vaddr)
         return -EINVAL;
     if ((ph->p_vaddr & (PAGE_SIZE - 1)) != (ph->p_offset & (PAGE_SIZE - 1)))
@@ -152,21 +155,28 @@ static int read_headers(struct exec_image *img)
     return 0;
 }
 
-/* Linux runs a program with PT_INTERP only if the interpreter exists; mica has none to run. */
+/*
+ * Linux runs a program with PT_INTERP only if the interpreter exists; mica
+ * has none to run. Linux's checks first: a size from 2 to PATH_MAX
+ * (ENOEXEC), the bytes in the file (EIO), a NUL at the end (ENOEXEC).
+ */
 static int check_interpreter(const struct exec_image *img, const struct elf64_phdr *ph)
 {
-    char path[256];
-    if (ph->p_filesz == 0 || ph->p_filesz > sizeof(path))
+    if (ph->p_filesz < 2 || ph->p_filesz > VFS_PATH_MAX)
         return -ENOEXEC;
-    if (inode_read(img->inode, ph->p_offset, path, ph->p_filesz) != (ssize_t)ph->p_filesz)
-        return -ENOEXEC;
-    path[ph->p_filesz - 1] = '\0';
+    char *path = kmalloc(ph->p_filesz);
+    if (!path)
+        return -ENOMEM;
+    int rc = -EIO; /* a short read: Linux's elf_read() */
+    if (inode_read(img->inode, ph->p_offset, path, ph->p_filesz) == (ssize_t)ph->p_filesz)
+        rc = path[ph->p_filesz - 1] == '\0' ? 0 : -ENOEXEC;
     struct inode *interp;
-    int rc = vfs_lookup(path, &interp);
-    if (rc < 0)
-        return rc;
-    inode_put(interp);
-    return -ENOEXEC; /* dynamic linking is not supported */
+    if (rc == 0 && (rc = vfs_lookup(path, &interp)) == 0) {
+        inode_put(interp);
+        rc = -ENOEXEC; /* dynamic linking is not supported */
+    }
+    kfree(path);
+    return rc;
 }
 
 /* Checks every PT_INTERP before anything changes (a missing one is ENOENT, as on Linux). */
@@ -196,6 +206,14 @@ static uint32_t segment_vma_flags(const struct elf64_phdr *ph)
     return flags;
 }
 
+/* All of RAM, in pages: the most heuristic overcommit grants one request (there is no swap). */
+static uint64_t ram_pages(void)
+{
+    struct frame_stats stats;
+    frame_get_stats(&stats);
+    return stats.total_frames;
+}
+
 /* Maps one PT_LOAD: the file part from the file's memory object, the rest anonymous. */
 static int map_segment(struct mm *mm, struct exec_image *img, const struct elf64_phdr *ph)
 {
@@ -221,6 +239,8 @@ static int map_segment(struct mm *mm, struct exec_image *img, const struct elf64
     } else {
         file_end = page_start;
     }
+    if (mem_end > file_end && (mem_end - file_end) / PAGE_SIZE > ram_pages())
+        return -EINVAL; /* Linux's overcommit refuses it after the point of no return: SIGSEGV */
     if (mem_end > file_end && !mm_add_vma(mm, file_end, mem_end, flags, VMA_KIND_ANON, &err))
         return err;
     img->brk = MAX(img->brk, mem_end);
@@ -426,6 +446,23 @@ static int exec_load_depth(struct proc *p, const char *path, const char *const a
 #define SCRIPT_DEPTH_MAX 4    /* interpreters of interpreters: then ELOOP */
 
 /*
+ * Linux's rule for a first line that does not end within the first
+ * SCRIPT_HEADER_MAX bytes: the interpreter's name must end (a space, a tab
+ * or a NUL) before them, or it may have been cut: ENOEXEC.
+ */
+static bool script_name_truncated(const char *line, ssize_t n)
+{
+    ssize_t i = 2;
+    while (i < n && (line[i] == ' ' || line[i] == '\t'))
+        i++;
+    if (i == n)
+        return true; /* nothing but blanks */
+    while (i < n && line[i] != ' ' && line[i] != '\t' && line[i] != '\0')
+        i++;
+    return i == n && n == SCRIPT_HEADER_MAX;
+}
+
+/*
  * A file starting with "#!" names its interpreter (and one optional
  * argument): run that instead, with argv = interp [arg] path argv[1..].
  * Returns -ENOEXEC when the file is not a script.
@@ -441,9 +478,11 @@ static int exec_script(struct proc *p, struct inode *ino, const char *path,
     if (depth >= SCRIPT_DEPTH_MAX)
         return -ELOOP;
     line[n] = '\0';
-    char *end = strchr(line, '\n');
+    char *end = strchr(line, '\n'); /* a NUL before it ends the line for Linux too */
     if (end)
         *end = '\0';
+    else if (script_name_truncated(line, n))
+        return -ENOEXEC;
     char *interp = line + 2;
     while (*interp == ' ' || *interp == '\t')
         interp++;
@@ -543,8 +582,13 @@ static void user_strings_free(struct user_strings *us)
     kfree(us->strings);
 }
 
-/* Copies a NULL-terminated array of user strings into the kernel. */
-static int user_strings_copy(struct user_strings *us, vaddr_t uarray)
+/*
+ * Copies a NULL-terminated array of user strings into the kernel. *used
+ * counts the bytes argv and envp take on the new stack (each string, its
+ * NUL and its pointer): past ARG_MAX_BYTES it is -E2BIG at once, as Linux,
+ * rather than -ENOMEM after copying millions of pointers.
+ */
+static int user_strings_copy(struct user_strings *us, vaddr_t uarray, size_t *used)
 {
     int capacity = 16;
     us->count = 0;
@@ -557,6 +601,9 @@ static int user_strings_copy(struct user_strings *us, vaddr_t uarray)
             return -EFAULT;
         if (!uptr)
             return 0;
+        *used += sizeof(vaddr_t);
+        if (*used > ARG_MAX_BYTES)
+            return -E2BIG;
         if (us->count + 1 >= capacity) {
             char **grown = kmalloc((size_t)capacity * 2 * sizeof(char *));
             if (!grown)
@@ -588,6 +635,11 @@ static int user_strings_copy(struct user_strings *us, vaddr_t uarray)
             return -ENOMEM;
         }
         us->strings[us->count] = s;
+        *used += (size_t)len + 1;
+        if (*used > ARG_MAX_BYTES) {
+            us->count++; /* freed with the others */
+            return -E2BIG;
+        }
     }
 }
 
@@ -598,9 +650,10 @@ SYSCALL(SYS_execve, execve)
     if (len < 0)
         return len;
     struct user_strings args = { 0 }, env = { 0 };
-    int err = user_strings_copy(&args, a1);
+    size_t used = 0;
+    int err = user_strings_copy(&args, a1, &used);
     if (err == 0)
-        err = user_strings_copy(&env, a2);
+        err = user_strings_copy(&env, a2, &used);
     if (err == 0)
         err = exec_load(proc_current(), path, (const char *const *)args.strings, args.count,
                         (const char *const *)env.strings, env.count);

@@ -26,6 +26,7 @@
 #include <kernel/initramfs.h>
 #include <kernel/proc.h>
 #include <kernel/rtc.h>
+#include <kernel/time.h>
 #include <kernel/sched.h>
 #include <kernel/syscall.h>
 #include <kernel/vfs.h>
@@ -81,6 +82,7 @@ static void user_space_init(void)
     cpu_init();
     syscall_init();
     rtc_init();
+    time_init();
     pci_init();
     virtio_blk_init();
     vfs_init();

@@ -23,6 +23,7 @@
 #include <kernel/signal.h>
 #include <kernel/syscall.h>
 #include <kernel/trap.h>
+#include <memlayout.h>
 #include <lib/string.h>
 #include <mm/usercopy.h>
 #include <uapi/wait.h>
@@ -185,7 +186,18 @@ static void fill_siginfo(struct siginfo64 *info, const struct proc *p, int sig)
  */
 static void restart_interrupted_syscall(struct trapframe *tf, const struct linux_sigaction *act)
 {
-    if (tf->vector != T_SYSCALL || (long)tf->rax != -EINTR)
+    if (tf->vector != T_SYSCALL)
+        return;
+    if ((long)tf->rax == -ERESTARTNOHAND) { /* EINTR for a handler, else again */
+        if (act) {
+            tf->rax = (uint64_t)-EINTR;
+            return;
+        }
+        tf->rax = tf->error_code;
+        tf->rip -= 2;
+        return;
+    }
+    if ((long)tf->rax != -EINTR)
         return;
     if (act && (act->flags & SA_RESTART)) {
         tf->rax = tf->error_code;
@@ -208,7 +220,8 @@ static bool push_handler_frame(struct proc *p, struct trapframe *tf, int sig)
     save_registers(&frame.uc.mcontext, tf);
     frame.uc.mcontext.cr2 = p->sig.fault_addr;
     frame.uc.mcontext.fpstate = fpstate;
-    frame.uc.sigmask = p->sig.blocked;
+    frame.uc.sigmask = p->sig.wait_mask_active ? p->sig.saved_blocked : p->sig.blocked;
+    p->sig.wait_mask_active = false; /* the frame puts the old mask back */
     fill_siginfo(&frame.info, p, sig);
     uint8_t fpu[512] __attribute__((aligned(16)));
     fpu_save(fpu);
@@ -276,6 +289,43 @@ void signal_deliver(struct trapframe *tf)
     }
     restart_interrupted_syscall(tf, NULL);
     p->sig.fault_code = 0;
+    if (p->sig.wait_mask_active) { /* no handler ran: the old mask comes back now */
+        p->sig.blocked = p->sig.saved_blocked;
+        p->sig.wait_mask_active = false;
+    }
+}
+
+void signal_set_wait_mask(uint64_t mask)
+{
+    struct proc *p = proc_current();
+    p->sig.saved_blocked = p->sig.blocked;
+    p->sig.wait_mask_active = true;
+    p->sig.blocked = mask & ~UNBLOCKABLE;
+}
+
+void signal_end_wait_mask(bool interrupted)
+{
+    struct proc *p = proc_current();
+    if (!p->sig.wait_mask_active || interrupted)
+        return; /* interrupted: signal_deliver() puts it back */
+    p->sig.blocked = p->sig.saved_blocked;
+    p->sig.wait_mask_active = false;
+}
+
+bool signal_user_rip_ok(uint64_t rip)
+{
+    return rip < USER_TOP || rip >= DIRECT_MAP_BASE; /* the kernel half faults in user mode */
+}
+
+void signal_check_user_return(struct trapframe *tf)
+{
+    struct proc *p = proc_current();
+    for (int tries = 0; !signal_user_rip_ok(tf->rip); tries++) {
+        if (tries > 0) /* the SIGSEGV handler is itself at such an address */
+            p->sig.actions[SIGSEGV].handler = SIG_DFL;
+        signal_send_fault(SIGSEGV, SI_KERNEL, 0);
+        signal_deliver(tf); /* ends the process, or points tf at the handler */
+    }
 }
 
 /* ---- system calls ------------------------------------------------------------ */

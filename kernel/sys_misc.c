@@ -2,17 +2,19 @@
  * kernel/sys_misc.c - the small system calls: identity, time, limits, randomness, TLS.
  *
  * Each follows the Linux x86-64 system call of the same name: same
- * arguments, same structures, same errno. Time comes from the timer tick
- * (TIMER_HZ) since boot plus the wall-clock time read from the CMOS
- * real-time clock at boot (kernel/drivers/rtc.c).
+ * arguments, same structures, same errno. Time comes from the clock of
+ * kernel/time.c (the TSC, with the RTC's time at boot for the wall clock);
+ * CPU time is counted in timer ticks (TIMER_HZ).
  */
 #include <arch/x86.h>
 #include <kernel/cpu.h>
 #include <kernel/errno.h>
+#include <kernel/file.h>
 #include <kernel/proc.h>
 #include <kernel/rtc.h>
 #include <kernel/sched.h>
 #include <kernel/syscall.h>
+#include <kernel/time.h>
 #include <kernel/timer.h>
 #include <lib/string.h>
 #include <mm/mm.h>
@@ -97,20 +99,24 @@ static struct linux_timespec process_cpu_time(const struct proc *p)
     return ticks_to_timespec(p->user_ticks + p->system_ticks);
 }
 
-/* The time of clock id, or -EINVAL. */
+static struct linux_timespec ns_to_timespec(uint64_t ns)
+{
+    return (struct linux_timespec){ (long)(ns / NSEC_PER_SEC), (long)(ns % NSEC_PER_SEC) };
+}
+
+/* The time of clock id, or -EINVAL. The wall and monotonic clocks come from the TSC (kernel/time.c). */
 static int clock_now(uint64_t id, struct linux_timespec *ts)
 {
     switch (id) {
     case CLOCK_REALTIME:
     case CLOCK_REALTIME_COARSE:
-        *ts = ticks_to_timespec(timer_ticks());
-        ts->tv_sec += (long)rtc_boot_time();
+        *ts = ns_to_timespec(time_realtime_ns());
         return 0;
     case CLOCK_MONOTONIC:
     case CLOCK_MONOTONIC_RAW:
     case CLOCK_MONOTONIC_COARSE:
     case CLOCK_BOOTTIME:
-        *ts = ticks_to_timespec(timer_ticks());
+        *ts = ns_to_timespec(time_monotonic_ns());
         return 0;
     case CLOCK_PROCESS_CPUTIME_ID:
     case CLOCK_THREAD_CPUTIME_ID:
@@ -129,13 +135,16 @@ SYSCALL(SYS_clock_gettime, clock_gettime)
     return copy_to_user(a1, &ts, sizeof(ts));
 }
 
+/* 1 ns for the TSC clocks (Linux's high-resolution ones), a tick for the coarse and CPU-time ones. */
 SYSCALL(SYS_clock_getres, clock_getres)
 {
     struct linux_timespec ts;
     int rc = clock_now(a0, &ts);
     if (rc < 0)
         return rc;
-    ts = (struct linux_timespec){ 0, (long)NSEC_PER_TICK };
+    bool tick = a0 == CLOCK_REALTIME_COARSE || a0 == CLOCK_MONOTONIC_COARSE ||
+                a0 == CLOCK_PROCESS_CPUTIME_ID || a0 == CLOCK_THREAD_CPUTIME_ID;
+    ts = (struct linux_timespec){ 0, tick ? (long)NSEC_PER_TICK : 1 };
     return a1 ? copy_to_user(a1, &ts, sizeof(ts)) : 0;
 }
 
@@ -160,16 +169,6 @@ SYSCALL(SYS_time, time)
     return ts.tv_sec;
 }
 
-/* Sleeps until the tick count reaches `until`; -EINTR if a signal comes first. */
-static int sleep_until_tick(uint64_t until)
-{
-    while (timer_ticks() < until) {
-        if (sleep_on(timer_channel()) < 0)
-            return -EINTR;
-    }
-    return 0;
-}
-
 static int read_timespec(vaddr_t uts, struct linux_timespec *ts)
 {
     if (copy_from_user(ts, uts, sizeof(*ts)) < 0)
@@ -179,16 +178,19 @@ static int read_timespec(vaddr_t uts, struct linux_timespec *ts)
     return 0;
 }
 
-static uint64_t timespec_to_ticks_rounded_up(const struct linux_timespec *ts)
+/* A timespec in ns, saturating (a request of centuries sleeps "forever"). */
+static uint64_t timespec_to_ns(const struct linux_timespec *ts)
 {
-    return (uint64_t)ts->tv_sec * TIMER_HZ + ((uint64_t)ts->tv_nsec + NSEC_PER_TICK - 1) / NSEC_PER_TICK;
+    if ((uint64_t)ts->tv_sec >= UINT64_MAX / NSEC_PER_SEC - 1)
+        return UINT64_MAX / 2;
+    return (uint64_t)ts->tv_sec * NSEC_PER_SEC + (uint64_t)ts->tv_nsec;
 }
 
-/* Writes what is left of a sleep interrupted at `now` (for nanosleep's rem). */
-static int write_remaining(vaddr_t urem, uint64_t until)
+/* Writes what is left of a sleep interrupted now (for nanosleep's rem). */
+static int write_remaining(vaddr_t urem, uint64_t deadline)
 {
-    uint64_t now = timer_ticks();
-    struct linux_timespec rem = ticks_to_timespec(until > now ? until - now : 0);
+    uint64_t now = time_monotonic_ns();
+    struct linux_timespec rem = ns_to_timespec(deadline > now ? deadline - now : 0);
     return urem && copy_to_user(urem, &rem, sizeof(rem)) < 0 ? -EFAULT : 0;
 }
 
@@ -198,9 +200,9 @@ SYSCALL(SYS_nanosleep, nanosleep)
     int rc = read_timespec(a0, &req);
     if (rc < 0)
         return rc;
-    uint64_t until = timer_ticks() + timespec_to_ticks_rounded_up(&req);
-    if (sleep_until_tick(until) < 0) {
-        write_remaining(a1, until);
+    uint64_t deadline = time_monotonic_ns() + timespec_to_ns(&req);
+    if (time_sleep_until_ns(deadline) < 0) {
+        write_remaining(a1, deadline);
         return -EINTR;
     }
     return 0;
@@ -214,15 +216,15 @@ SYSCALL(SYS_clock_nanosleep, clock_nanosleep)
     int rc = read_timespec(a2, &req);
     if (rc < 0)
         return rc;
-    uint64_t ticks = timespec_to_ticks_rounded_up(&req);
+    uint64_t ns = timespec_to_ns(&req);
     if (a1 & TIMER_ABSTIME) {
-        uint64_t now_ticks = timespec_to_ticks_rounded_up(&now);
-        ticks = ticks > now_ticks ? ticks - now_ticks : 0;
+        uint64_t now_ns = timespec_to_ns(&now);
+        ns = ns > now_ns ? ns - now_ns : 0;
     }
-    uint64_t until = timer_ticks() + ticks;
-    if (sleep_until_tick(until) < 0) {
+    uint64_t deadline = time_monotonic_ns() + ns;
+    if (time_sleep_until_ns(deadline) < 0) {
         if (!(a1 & TIMER_ABSTIME))
-            write_remaining(a3, until);
+            write_remaining(a3, deadline);
         return -EINTR;
     }
     return 0;
@@ -286,6 +288,8 @@ static long rlimit_get_set(int pid, int resource, vaddr_t unew, vaddr_t uold)
             return -EFAULT;
         if (lim.rlim_cur > lim.rlim_max)
             return -EINVAL;
+        if (resource == RLIMIT_NOFILE && lim.rlim_max > FILES_MAX)
+            return -EPERM; /* above fs.nr_open, as Linux */
     }
     if (uold) {
         struct linux_rlimit old = { p->rlimits[resource].cur, p->rlimits[resource].max };
@@ -342,9 +346,10 @@ SYSCALL(SYS_getrandom, getrandom)
     return (long)len;
 }
 
+/* Linux refuses an FS base at or above TASK_SIZE_MAX (the last page below 1 << 47 included). */
 static bool user_canonical(uint64_t addr)
 {
-    return addr < USER_TOP;
+    return addr < USER_TASK_SIZE;
 }
 
 SYSCALL(SYS_arch_prctl, arch_prctl)

@@ -153,9 +153,45 @@ int mm_unmap(struct mm *mm, vaddr_t start, vaddr_t end)
     return 0;
 }
 
-/* Copies one VMA and its pages into child: shared pages stay shared, private ones COW. */
+/* Resident pages found by count_resident(), split the way mm->counters splits them. */
+struct resident_count {
+    uint64_t anon, cache;
+};
+
+static void count_resident_page(void *arg, vaddr_t va, pte_t pte)
+{
+    (void)va;
+    struct resident_count *count = arg;
+    struct page *frame = pte_frame(pte);
+    if (frame->flags & PG_CACHE)
+        count->cache++;
+    else if (!(frame->flags & PG_ZERO))
+        count->anon++;
+}
+
+/* Takes the pages of parent's vma, which fork does not copy, out of the child's counters. */
+static void uncount_vma(struct mm *child, struct mm *parent, const struct vma *vma)
+{
+    struct resident_count count = { 0, 0 };
+    pt_for_each_leaf(parent->pml4, vma->start, vma->end, count_resident_page, &count);
+    child->counters.rss_anon -= count.anon;
+    if (vma->object && vma->object->kind == VMOBJECT_SHARED_ANON)
+        child->counters.rss_shmem -= count.cache;
+    else
+        child->counters.rss_file -= count.cache;
+}
+
+/*
+ * Copies one VMA and its pages into child: shared pages stay shared,
+ * private ones COW. MADV_DONTFORK (VM_DONTCOPY) leaves the VMA out,
+ * MADV_WIPEONFORK gives the child the VMA without its pages.
+ */
 static int fork_vma(struct mm *child, struct mm *parent, const struct vma *vma)
 {
+    if (vma->flags & VM_DONTCOPY) {
+        uncount_vma(child, parent, vma);
+        return 0;
+    }
     int err = 0;
     struct vma *copy = mm_add_vma(child, vma->start, vma->end, vma->flags, vma->kind, &err);
     if (!copy)
@@ -164,6 +200,10 @@ static int fork_vma(struct mm *child, struct mm *parent, const struct vma *vma)
     copy->offset = vma->offset;
     if (copy->object)
         vmobject_get(copy->object);
+    if (vma->flags & VM_WIPEONFORK) {
+        uncount_vma(child, parent, vma);
+        return 0;
+    }
     enum pt_copy_mode mode = (vma->flags & VM_SHARED) ? PT_COPY_SHARED : PT_COPY_COW;
     return pt_copy_range(child->pml4, parent->pml4, vma->start, vma->end, mode);
 }
@@ -173,6 +213,10 @@ struct mm *mm_fork(struct mm *parent)
     struct mm *child = mm_create();
     if (!child)
         return NULL;
+    /* the counters first: fork_vma takes out what it does not copy */
+    child->counters.rss_anon = parent->counters.rss_anon;
+    child->counters.rss_file = parent->counters.rss_file;
+    child->counters.rss_shmem = parent->counters.rss_shmem;
     for (struct vma *vma = vma_first(&parent->vmas); vma; vma = vma_next(vma)) {
         if (fork_vma(child, parent, vma) < 0) {
             mm_destroy(child);
@@ -184,12 +228,8 @@ struct mm *mm_fork(struct mm *parent)
     child->stack_top = parent->stack_top;
     child->stack_limit = parent->stack_limit;
     child->mmap_base = parent->mmap_base;
-    child->total_vm_pages = parent->total_vm_pages;
-    child->peak_vm_pages = parent->peak_vm_pages;
+    child->peak_vm_pages = parent->peak_vm_pages; /* total_vm_pages: counted by mm_add_vma */
     child->peak_rss_pages = parent->peak_rss_pages;
-    child->counters.rss_anon = parent->counters.rss_anon;
-    child->counters.rss_file = parent->counters.rss_file;
-    child->counters.rss_shmem = parent->counters.rss_shmem;
     return child;
 }
 

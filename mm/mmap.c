@@ -1,9 +1,10 @@
 /*
- * mm/mmap.c - the memory system calls: mmap, munmap, mprotect, brk, madvise, mremap.
+ * mm/mmap.c - the memory system calls: mmap, munmap, mprotect, brk, mremap, mincore,
+ * msync (madvise is in mm/madvise.c).
  *
  * They change the VMAs only; pages come later, one fault at a time
  * (mm/fault.c), except where a call must drop pages (munmap, a shrinking
- * brk, MADV_DONTNEED) or asks for them up front (MAP_POPULATE). Argument
+ * brk) or asks for them up front (MAP_POPULATE). Argument
  * checks and errno follow Linux's: when in doubt, compare with the same
  * call on Linux.
  *
@@ -136,29 +137,54 @@ static long mmap_place(struct mm *mm, struct mmap_request *req)
     return req->addr ? 0 : -ENOMEM;
 }
 
-/* Checks a file mapping against the file's open mode and takes its memory object. */
+/*
+ * Linux's file_mmap_ok(): the last byte's offset must fit in the file's
+ * maximum size (2^63 - 1 for a regular file, 2^64 - 1 for others).
+ */
+static bool file_offset_fits(const struct file *file, uint64_t offset, uint64_t len)
+{
+    uint64_t max_size = inode_is_regular(file->inode) ? INT64_MAX : UINT64_MAX;
+    if (len > max_size)
+        return false;
+    return offset / PAGE_SIZE <= (max_size - len) / PAGE_SIZE;
+}
+
+/* Linux's path_noexec(): pipes live on a filesystem mounted noexec. */
+static bool file_noexec(const struct file *file)
+{
+    return file->inode && file->inode->kind == INODE_FIFO;
+}
+
+/*
+ * Checks a file mapping in Linux's order (the offset's range, the map
+ * type, the open mode, noexec, whether the file has pages at all) and
+ * takes the file's memory object.
+ */
 static long mmap_prepare_file(struct mmap_request *req, struct file *file, uint64_t type)
 {
-    if (type == MAP_SHARED_VALIDATE) {
-        if (req->map_flags & ~(uint64_t)MAP_KNOWN_FLAGS)
+    if (!file_offset_fits(file, req->offset, req->len))
+        return -EOVERFLOW;
+    int mode = file->flags & O_ACCMODE;
+    if (type == MAP_SHARED || type == MAP_SHARED_VALIDATE) {
+        /* MAP_SHARED ignores unknown flags; MAP_SHARED_VALIDATE refuses them */
+        if (type == MAP_SHARED_VALIDATE && (req->map_flags & ~(uint64_t)MAP_KNOWN_FLAGS))
             return -EOPNOTSUPP;
-        type = MAP_SHARED;
-    } else if (type != MAP_SHARED && type != MAP_PRIVATE) {
+        if ((req->vma_flags & VM_WRITE) && mode != O_RDWR && mode != O_WRONLY)
+            return -EACCES;
+        req->vma_flags |= VM_SHARED;
+    } else if (type != MAP_PRIVATE) {
         return -EINVAL;
     }
-    if (type == MAP_SHARED)
-        req->vma_flags |= VM_SHARED;
+    if (mode == O_WRONLY)
+        return -EACCES; /* every mapping reads */
+    if (file_noexec(file) && (req->vma_flags & VM_EXEC))
+        return -EPERM;
     if (!file->inode || !inode_is_regular(file->inode))
         return -ENODEV; /* pipes, directories, devices without pages */
-    int mode = file->flags & O_ACCMODE;
-    if (mode == O_WRONLY)
-        return -EACCES;
-    if (type == MAP_SHARED && mode != O_RDWR && (req->vma_flags & VM_WRITE))
-        return -EACCES;
-    if (type == MAP_PRIVATE || mode == O_RDWR)
-        req->vma_flags |= VM_MAYWRITE;
     if (req->vma_flags & VM_GROWSDOWN)
         return -EINVAL;
+    if (type == MAP_PRIVATE || mode == O_RDWR)
+        req->vma_flags |= VM_MAYWRITE;
     req->vma_flags |= VM_MAYREAD | VM_MAYEXEC;
     req->kind = VMA_KIND_FILE;
     req->object = inode_object(file->inode);
@@ -299,10 +325,12 @@ SYSCALL(SYS_mprotect, mprotect)
     uint64_t len = ALIGN_UP(a1, PAGE_SIZE);
     if (a1 == 0)
         return 0;
-    if (len == 0 || !range_in_user_space(a0, len))
+    if (a0 + len <= a0)
         return -ENOMEM;
     if ((a2 & ~grows) & ~(uint64_t)(PROT_KNOWN | PROT_SEM))
-        return -EINVAL;
+        return -EINVAL; /* before the range is looked at, as Linux */
+    if (!range_in_user_space(a0, len))
+        return -ENOMEM;
     vaddr_t start = a0, end = a0 + len;
     uint32_t want = prot_to_vma_flags(a2);
     struct vma *v = vma_find(&mm->vmas, start);
@@ -338,17 +366,38 @@ SYSCALL(SYS_mprotect, mprotect)
 
 /* ---- brk ------------------------------------------------------------------------ */
 
+#define STACK_GUARD_GAP MiB(1) /* Linux's stack_guard_gap: 256 pages kept free below a stack */
+
 /*
- * Grows the heap to cover [old_end, new_end); false if it would come
- * within a page of another mapping (Linux keeps that gap) or over a limit.
+ * Linux's brk checks: the heap keeps a page from the next mapping, and
+ * STACK_GUARD_GAP more from a stack (vm_start_gap()); RLIMIT_DATA; and, as
+ * the default heuristic overcommit does, one request larger than all of RAM
+ * (mica has no swap) is refused.
  */
-static bool heap_grow(struct mm *mm, vaddr_t old_end, vaddr_t new_end)
+static bool heap_may_grow(struct mm *mm, vaddr_t old_end, vaddr_t new_end)
 {
     struct proc *p = proc_current();
-    if (new_end > USER_TASK_SIZE - PAGE_SIZE ||
-        vma_find_overlap(&mm->vmas, old_end, new_end + PAGE_SIZE))
+    if (new_end > USER_TASK_SIZE - PAGE_SIZE)
         return false;
+    struct vma *next = vma_find(&mm->vmas, old_end);
+    if (next) {
+        vaddr_t gap_start = next->start;
+        if (next->flags & VM_GROWSDOWN)
+            gap_start = gap_start > STACK_GUARD_GAP ? gap_start - STACK_GUARD_GAP : 0;
+        if (new_end + PAGE_SIZE > gap_start)
+            return false;
+    }
     if (new_end - mm->brk_start > p->rlimits[RLIMIT_DATA].cur)
+        return false;
+    struct frame_stats stats;
+    frame_get_stats(&stats);
+    return (new_end - old_end) / PAGE_SIZE <= stats.total_frames;
+}
+
+/* Grows the heap to cover [old_end, new_end); false if it may not (heap_may_grow). */
+static bool heap_grow(struct mm *mm, vaddr_t old_end, vaddr_t new_end)
+{
+    if (!heap_may_grow(mm, old_end, new_end))
         return false;
     int err;
     struct vma *heap = mm_add_vma(mm, old_end, new_end, VM_READ | VM_WRITE | VM_MAYREAD |
@@ -372,54 +421,6 @@ SYSCALL(SYS_brk, brk)
         return (long)mm->brk;
     mm->brk = want;
     return (long)want;
-}
-
-/* ---- madvise ---------------------------------------------------------------------- */
-
-/*
- * MADV_DONTNEED: drop the pages; private anonymous memory reads zero afterwards.
- * MADV_FREE (free_only_anon) is the same, but only for private anonymous
- * memory: another VMA stops it with -EINVAL (those before it are freed).
- */
-static int madvise_dontneed(struct mm *mm, vaddr_t start, vaddr_t end, bool free_only_anon)
-{
-    for (struct vma *v = vma_find(&mm->vmas, start); v && v->start < end; v = vma_next(v)) {
-        if (free_only_anon && v->object)
-            return -EINVAL;
-        mm_unmap_pages(mm, v, MAX(start, v->start), MIN(end, v->end));
-    }
-    return 0;
-}
-
-SYSCALL(SYS_madvise, madvise)
-{
-    struct mm *mm = current_mm();
-    if (a0 & (PAGE_SIZE - 1))
-        return -EINVAL;
-    uint64_t len = ALIGN_UP(a1, PAGE_SIZE);
-    if (a1 && len == 0)
-        return -EINVAL;
-    if (len == 0)
-        return 0;
-    if (!range_in_user_space(a0, len))
-        return -ENOMEM;
-    switch (a2) {
-    case MADV_NORMAL:
-    case MADV_RANDOM:
-    case MADV_SEQUENTIAL:
-    case MADV_WILLNEED:
-        break;
-    case MADV_DONTNEED:
-    case MADV_FREE: { /* without memory pressure to wait for, free now */
-        int rc = madvise_dontneed(mm, a0, a0 + len, a2 == MADV_FREE);
-        if (rc < 0)
-            return rc;
-        break;
-    }
-    default:
-        return -EINVAL;
-    }
-    return range_fully_mapped(mm, a0, a0 + len) ? 0 : -ENOMEM;
 }
 
 /* ---- mremap ------------------------------------------------------------------------ */
@@ -659,22 +660,60 @@ void mm_truncate_object(struct vm_object *obj, uint64_t size)
 
 /* ---- mincore and msync ------------------------------------------------------------- */
 
+/*
+ * Linux's access_ok(): [uaddr, uaddr+len) does not wrap and ends at or
+ * below TASK_SIZE. (mincore's order of errors depends on it.)
+ */
+static bool access_ok(vaddr_t uaddr, uint64_t len)
+{
+    return uaddr + len >= uaddr && uaddr + len <= USER_TASK_SIZE;
+}
+
+/* Writes the residency bytes of [va, va + pages pages), all in one VMA, to user vec. */
+static int mincore_copy(struct mm *mm, vaddr_t va, uint64_t pages, vaddr_t vec)
+{
+    uint8_t chunk[64];
+    while (pages) {
+        uint64_t n = MIN(pages, sizeof(chunk));
+        for (uint64_t i = 0; i < n; i++)
+            chunk[i] = pt_lookup(mm->pml4, va + i * PAGE_SIZE) != NULL;
+        if (copy_to_user(vec, chunk, n) < 0)
+            return -EFAULT;
+        va += n * PAGE_SIZE;
+        vec += n;
+        pages -= n;
+    }
+    return 0;
+}
+
+/*
+ * Linux's order: alignment (EINVAL), the range (ENOMEM), the whole vector
+ * (EFAULT), then VMA by VMA: the bytes of each are written before the next
+ * is looked at, so a hole (ENOMEM) or a bad vector (EFAULT) can come after
+ * some bytes were written.
+ */
 SYSCALL(SYS_mincore, mincore)
 {
     struct mm *mm = current_mm();
-    if (a0 & (PAGE_SIZE - 1))
+    vaddr_t va = a0, vec = a2;
+    if (va & (PAGE_SIZE - 1))
         return -EINVAL;
-    uint64_t len = ALIGN_UP(a1, PAGE_SIZE);
-    if (!range_in_user_space(a0, len))
+    if (!access_ok(va, a1))
         return -ENOMEM;
-    if (len == 0)
-        return 0;
-    if (!range_fully_mapped(mm, a0, a0 + len))
-        return -ENOMEM;
-    for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
-        uint8_t resident = pt_lookup(mm->pml4, a0 + off) != NULL;
-        if (copy_to_user(a2 + off / PAGE_SIZE, &resident, 1) < 0)
-            return -EFAULT;
+    uint64_t pages = (a1 >> PAGE_SHIFT) + ((a1 & (PAGE_SIZE - 1)) != 0);
+    if (!access_ok(vec, pages))
+        return -EFAULT;
+    while (pages) {
+        struct vma *v = vma_lookup(&mm->vmas, va);
+        if (!v)
+            return -ENOMEM;
+        uint64_t n = MIN(pages, (v->end - va) >> PAGE_SHIFT);
+        int rc = mincore_copy(mm, va, n, vec);
+        if (rc < 0)
+            return rc;
+        va += n * PAGE_SIZE;
+        vec += n;
+        pages -= n;
     }
     return 0;
 }
@@ -688,13 +727,13 @@ SYSCALL(SYS_msync, msync)
 {
     struct mm *mm = current_mm();
     uint64_t flags = a2;
-    if ((a0 & (PAGE_SIZE - 1)) || (flags & ~(uint64_t)(MS_ASYNC | MS_SYNC | MS_INVALIDATE)) ||
+    if ((flags & ~(uint64_t)(MS_ASYNC | MS_SYNC | MS_INVALIDATE)) || (a0 & (PAGE_SIZE - 1)) ||
         ((flags & MS_ASYNC) && (flags & MS_SYNC)))
         return -EINVAL;
-    uint64_t len = ALIGN_UP(a1, PAGE_SIZE);
-    if (!range_in_user_space(a0, len))
+    uint64_t len = ALIGN_UP(a1, PAGE_SIZE); /* Linux: a length that rounds up to 0 is 0 */
+    if (a0 + len < a0)
         return -ENOMEM;
-    if (len && !range_fully_mapped(mm, a0, a0 + len))
-        return -ENOMEM;
-    return 0;
+    if (len == 0)
+        return 0;
+    return range_fully_mapped(mm, a0, a0 + len) ? 0 : -ENOMEM;
 }

@@ -361,7 +361,8 @@ def run_boot(build, boot):
 # The differential tests: tests/diff/NAME.c, built into BUILD/diff/NAME (tests/diff/diff.mk).
 DIFF_TESTS = ["hello", "hello_pie", "malloc_heavy", "files", "pipes", "procs", "exec_errors",
               "efault", "faults", "procfmt", "mmap", "mremap",
-              "mmap_min_addr", "fuzz", "hostile_ptr"]
+              "mmap_min_addr", "fuzz", "hostile_ptr", "errno_table",
+              "user_return", "newcalls", "waiting"]
 # NAME@ext2 runs program NAME on mica in /mnt, on a fresh ext2 disk (e2fsck -fn must be clean after)
 DISK_DIFF_TESTS = ["files@ext2", "mmap@ext2"]
 EXTRA_DIFF_TESTS = []  # --diff-extra NAME adds one
@@ -476,6 +477,22 @@ def run_diff_tests(build, results, only):
                 results.ok(f"diff/{name}")
 
 
+def run_clock_test(build, results, only):
+    """Five seconds of nanosleep on mica, timed by the host: within half a second
+    (make clock-test does the ten-minute version)."""
+    if only and only not in "clock/sleep-5s":
+        return
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "clock-test.py"),
+                           "--build", build, "--seconds", "5", "--tolerance", "0.5"],
+                          capture_output=True, text=True, timeout=180)
+    out = (proc.stdout + proc.stderr).strip()
+    print("# " + out.splitlines()[-1] if out else "# clock: no output", flush=True)
+    if proc.returncode == 0:
+        results.ok("clock/sleep-5s")
+    else:
+        results.fail("clock/sleep-5s", tail(out, 10))
+
+
 def run_gdb_test(build, results, only):
     if only and only not in "gdb":
         return
@@ -529,6 +546,7 @@ def main():
                 results.fail(f"{boot.name}/e2fsck", fsck)
 
     run_diff_tests(build, results, args.only)
+    run_clock_test(build, results, args.only)
     run_gdb_test(build, results, args.only)
 
     if results.failures:

@@ -11,4 +11,13 @@
 
 #include <uapi/errno.h>
 
+/*
+ * Never seen by user space: a system call that a signal interrupted and
+ * that Linux restarts only when no handler runs (poll, select and the
+ * like). The signal code turns it into -EINTR for a handler, whatever
+ * SA_RESTART says, and restarts the call otherwise (kernel/signal.c).
+ * A plain -EINTR is restarted for a handler with SA_RESTART.
+ */
+#define ERESTARTNOHAND 514
+
 #endif

@@ -19,7 +19,7 @@
 #include <types.h>
 #include <uapi/fcntl.h>
 
-#define FILES_MAX 1024       /* most descriptors a process can have */
+#define FILES_MAX (1 << 20)  /* most descriptors a process can have: Linux's fs.nr_open */
 #define FILES_INITIAL 64     /* slots of a new table (Linux's FDSize: 64) */
 #define PIPE_CAPACITY 65536  /* bytes a pipe holds (Linux's default) */
 #define PIPE_BUF 4096        /* writes up to this size are atomic */
@@ -48,7 +48,18 @@ struct file_ops {
     long (*ioctl)(struct file *file, unsigned long request, vaddr_t arg);
     /* The last reference is gone (close the pipe end, free buffers). Optional. */
     void (*release)(struct file *file);
+    /*
+     * poll/select: the POLL* bits (include/uapi/poll.h) that hold now.
+     * NULL: always readable and writable (Linux's DEFAULT_POLLMASK). A file
+     * that has one calls poll_notify() whenever they may have changed.
+     */
+    unsigned (*poll)(struct file *file);
 };
+
+/* Wakes every process waiting in poll/select to look at its files again (kernel/sys_poll.c). */
+void poll_notify(void);
+/* Called every timer tick: wakes the pollers that wait with a timeout. */
+void poll_timer_tick(void);
 
 struct file {
     struct inode *inode;

@@ -57,6 +57,9 @@ struct sig_state {
     /* what a fault signal carries to a SA_SIGINFO handler */
     int fault_code;
     vaddr_t fault_addr;
+    /* ppoll/pselect6 wait with another mask: the one to put back, and whether to */
+    uint64_t saved_blocked;
+    bool wait_mask_active;
 };
 
 struct proc {

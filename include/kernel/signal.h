@@ -25,6 +25,28 @@ void signal_send_fault(int sig, int code, vaddr_t addr);
 bool signal_pending(const struct proc *p);
 /* Delivers pending signals to the current process before it returns to user mode. */
 void signal_deliver(struct trapframe *tf);
+/*
+ * Whether user mode may be entered at rip: iretq (and sysret) to a
+ * non-canonical address faults in ring 0, on the user's registers.
+ */
+bool signal_user_rip_ok(uint64_t rip);
+/*
+ * Called last on every way back to user mode (after a syscall, exec,
+ * rt_sigreturn, a handler's frame): a non-canonical tf->rip becomes what
+ * Linux makes of it, a SIGSEGV (SI_KERNEL, address 0) for the process.
+ */
+void signal_check_user_return(struct trapframe *tf);
+/*
+ * Blocks mask (SIGKILL and SIGSTOP excepted) while a call waits, keeping
+ * the current mask to put back (ppoll, pselect6).
+ */
+void signal_set_wait_mask(uint64_t mask);
+/*
+ * Ends the wait: the old mask comes back now, or, when a signal
+ * interrupted the wait, after that signal's handler (its frame carries the
+ * old mask, so rt_sigreturn restores it), as Linux does.
+ */
+void signal_end_wait_mask(bool interrupted);
 /* Resets handlers to their defaults (execve keeps SIG_IGN ones, as Linux does). */
 void signal_reset_on_exec(struct proc *p);
 

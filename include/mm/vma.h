@@ -40,6 +40,8 @@ enum vma_flag {
     VM_MAYREAD = 1 << 5,    /* what mprotect may later allow (from the file's open mode) */
     VM_MAYWRITE = 1 << 6,
     VM_MAYEXEC = 1 << 7,
+    VM_DONTCOPY = 1 << 8,   /* fork leaves it out of the child (MADV_DONTFORK) */
+    VM_WIPEONFORK = 1 << 9, /* the child gets it empty: zero-filled (MADV_WIPEONFORK) */
 };
 
 /* What a VMA is, for /proc/PID/maps names like [heap] and [stack]. */

@@ -10,6 +10,8 @@
 #include <arch/x86.h>
 #include <kernel/timer.h>
 #include <kernel/cpu.h>
+#include <kernel/file.h>
+#include <kernel/futex.h>
 #include <kernel/proc.h>
 #include <kernel/sched.h>
 #include <kernel/trap.h>
@@ -36,6 +38,8 @@ static void timer_tick(struct trapframe *tf)
     }
     sched_tick();
     wakeup(timer_channel());
+    poll_timer_tick();
+    futex_timer_tick();
 }
 
 const void *timer_channel(void)

@@ -23,6 +23,7 @@
 #include <lib/string.h>
 #include <memlayout.h>
 #include <mm/usercopy.h>
+#include <uapi/poll.h>
 
 #define TTY_LINE_MAX 4096 /* Linux's N_TTY buffer: longer lines lose bytes */
 #define TIOCSWINSZ 0x5414
@@ -191,6 +192,7 @@ static void tty_pump(void)
 void console_input_ready(void)
 {
     wakeup(&tty);
+    poll_notify();
 }
 
 /* Hands the ready bytes to the reader; 0 for a pending end of file. */
@@ -294,10 +296,18 @@ static long console_ioctl(struct file *file __unused, unsigned long request, vad
     }
 }
 
+/* poll/select: readable when a read would not wait; output never waits. */
+static unsigned console_poll(struct file *file __unused)
+{
+    tty_pump();
+    return (tty_has_input() ? POLLIN | POLLRDNORM : 0) | POLLOUT | POLLWRNORM;
+}
+
 static const struct file_ops console_ops = {
     .read = console_read,
     .write = console_write_op,
     .ioctl = console_ioctl,
+    .poll = console_poll,
     /* no lseek: a terminal is a stream (ESPIPE) */
 };
 

@@ -9,7 +9,9 @@
  *
  * The table: slots[0..capacity) with capacity a power of two between
  * FILES_INITIAL and FILES_MAX; a NULL file is a free descriptor. It grows
- * when a descriptor at or past capacity is needed and never shrinks.
+ * when a descriptor at or past capacity is needed and never shrinks; its
+ * slots are one kmalloc block, so past 4 MiB of slots (262,144
+ * descriptors) growing fails with ENOMEM, as Linux does when memory is short.
  *
  * A regular file's bytes are its inode's vm_object pages, so read/write
  * here and mmap see the same memory; a page that was never written is a

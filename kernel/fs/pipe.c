@@ -24,6 +24,7 @@
 #include <mm/frame.h>
 #include <mm/kmalloc.h>
 #include <mm/usercopy.h>
+#include <uapi/poll.h>
 
 #define PIPE_SLOTS (PIPE_CAPACITY / PAGE_SIZE)
 
@@ -81,6 +82,13 @@ static ssize_t pipe_copy_out(struct pipe *pipe, vaddr_t buf, size_t len)
     return (ssize_t)done;
 }
 
+/* Wakes the pipe's readers and writers, and poll/select, to look again. */
+static void pipe_wakeup(struct pipe *pipe)
+{
+    wakeup(pipe);
+    poll_notify();
+}
+
 static ssize_t pipe_read(struct file *file, vaddr_t buf, size_t len, uint64_t *offset __unused)
 {
     struct pipe *pipe = file->inode->pipe;
@@ -96,7 +104,7 @@ static ssize_t pipe_read(struct file *file, vaddr_t buf, size_t len, uint64_t *o
             return -EINTR;
     }
     ssize_t n = pipe_copy_out(pipe, buf, len);
-    wakeup(pipe);
+    pipe_wakeup(pipe);
     return n;
 }
 
@@ -161,13 +169,13 @@ static ssize_t pipe_write(struct file *file, vaddr_t buf, size_t len, uint64_t *
             done += (size_t)n;
             continue;
         }
-        wakeup(pipe); /* the readers may make room */
+        pipe_wakeup(pipe); /* the readers may make room */
         if (file->flags & O_NONBLOCK)
             return done ? (ssize_t)done : -EAGAIN;
         if (sleep_on(pipe) < 0 && pipe_full(pipe) && pipe->readers)
             return done ? (ssize_t)done : -EINTR;
     }
-    wakeup(pipe);
+    pipe_wakeup(pipe);
     return (ssize_t)done;
 }
 
@@ -180,17 +188,28 @@ static void pipe_release(struct file *file)
         pipe->readers--;
     else
         pipe->writers--;
-    wakeup(pipe); /* readers see EOF, writers EPIPE */
+    pipe_wakeup(pipe); /* readers see EOF, writers EPIPE */
+}
+
+/* Linux's pipe_poll: data to read, room to write, the other end gone. */
+static unsigned pipe_poll(struct file *file)
+{
+    struct pipe *pipe = file->inode->pipe;
+    if (file_readable(file))
+        return (pipe_empty(pipe) ? 0 : POLLIN | POLLRDNORM) | (pipe->writers ? 0 : POLLHUP);
+    return (pipe_full(pipe) ? 0 : POLLOUT | POLLWRNORM) | (pipe->readers ? 0 : POLLERR);
 }
 
 static const struct file_ops pipe_read_ops = {
     .read = pipe_read,
     .release = pipe_release,
+    .poll = pipe_poll,
 };
 
 static const struct file_ops pipe_write_ops = {
     .write = pipe_write,
     .release = pipe_release,
+    .poll = pipe_poll,
 };
 
 void pipe_destroy(struct pipe *pipe)

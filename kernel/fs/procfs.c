@@ -27,6 +27,7 @@
 #include <kernel/proc.h>
 #include <kernel/procfs.h>
 #include <kernel/sched.h>
+#include <kernel/time.h>
 #include <kernel/timer.h>
 #include <kernel/trap.h>
 #include <kernel/vfs.h>
@@ -435,8 +436,22 @@ static void procfs_release(struct file *file)
     }
 }
 
+/*
+ * Every file here is read-only (mode 0444). Opening one for writing is
+ * refused with EACCES only for users without CAP_DAC_OVERRIDE; mica's
+ * processes are all root, so the open succeeds, as for root on Linux, and
+ * the write fails as Linux's does: EIO for the global files
+ * (proc_create_single's), EINVAL for a process's own.
+ */
+static ssize_t procfs_refuse_write(struct file *file, vaddr_t buf, size_t len, uint64_t *offset)
+{
+    (void)buf, (void)len, (void)offset;
+    return file->inode->tag ? -EINVAL : -EIO;
+}
+
 static const struct file_ops procfs_file_ops = {
     .read = procfs_read,
+    .write = procfs_refuse_write,
     .lseek = procfs_lseek,
     .release = procfs_release,
 };
@@ -618,7 +633,7 @@ static int show_stat_global(struct procfs_buf *buf, struct proc *p __unused)
     for (int irq = 0; irq < T_IRQ_COUNT; irq++)
         procfs_printf(buf, " %lu", irq_count(irq));
     procfs_printf(buf, "\nctxt %lu\n", sched_context_switches());
-    procfs_printf(buf, "btime %lu\n", (uint64_t)(vfs_now_ns() / 1000000000u) - timer_ticks() / TIMER_HZ);
+    procfs_printf(buf, "btime %lu\n", (time_realtime_ns() - time_monotonic_ns()) / NSEC_PER_SEC);
     procfs_printf(buf, "processes %lu\nprocs_running %d\nprocs_blocked 0\n", proc_created(),
                   t.running);
     procfs_printf(buf, "softirq 0 0 0 0 0 0 0 0 0 0 0\n");
@@ -629,9 +644,9 @@ static int show_stat_global(struct procfs_buf *buf, struct proc *p __unused)
 static int show_uptime(struct procfs_buf *buf, struct proc *p __unused)
 {
     struct cpu_totals t;
-    uint64_t idle, up = timer_ticks();
+    uint64_t idle, up_cs = time_monotonic_ns() / 10000000; /* hundredths, from the clock */
     cpu_totals(&t, &idle);
-    procfs_printf(buf, "%lu.%02lu %lu.%02lu\n", up / TIMER_HZ, up % TIMER_HZ * 100 / TIMER_HZ,
+    procfs_printf(buf, "%lu.%02lu %lu.%02lu\n", up_cs / 100, up_cs % 100,
                   idle / TIMER_HZ, idle % TIMER_HZ * 100 / TIMER_HZ);
     return 0;
 }

@@ -32,6 +32,7 @@
 #include <kernel/procfs.h>
 #include <kernel/rtc.h>
 #include <kernel/timer.h>
+#include <kernel/time.h>
 #include <kernel/vfs.h>
 #include <lib/string.h>
 #include <mm/frame.h>
@@ -76,7 +77,7 @@ static char *kstrdup(const char *str)
 
 uint64_t vfs_now_ns(void)
 {
-    return rtc_boot_time() * 1000000000ull + timer_ticks() * (1000000000ull / TIMER_HZ);
+    return time_realtime_ns();
 }
 
 static struct inode *inode_new(enum inode_kind kind, uint32_t mode)

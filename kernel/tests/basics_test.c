@@ -1,11 +1,14 @@
 /*
  * kernel/tests/basics_test.c - in-kernel tests of the boot foundation:
- * formatting, the command line, the symbol table, the timer, the traps.
+ * formatting, the command line, the symbol table, the timer, the traps,
+ * the check on the way back to user mode.
  */
 #include <arch/x86.h>
 #include <kernel/cmdline.h>
 #include <kernel/ksyms.h>
 #include <kernel/ktest.h>
+#include <kernel/signal.h>
+#include <memlayout.h>
 #include <kernel/timer.h>
 #include <lib/format.h>
 #include <lib/string.h>
@@ -56,4 +59,15 @@ KTEST(cpu_in_long_mode_with_nx)
     KEXPECT(read_cr0() & CR0_PG);
     KEXPECT(read_cr0() & CR0_WP);
     KEXPECT((uint64_t)kmain >= 0xffffffff80000000ul);
+}
+
+/* The return-to-user check (kernel/signal.c): only non-canonical RIPs are refused. */
+KTEST(signal_user_rip)
+{
+    KEXPECT(signal_user_rip_ok(0x401000));
+    KEXPECT(signal_user_rip_ok(USER_TOP - 1));
+    KEXPECT(!signal_user_rip_ok(USER_TOP));
+    KEXPECT(!signal_user_rip_ok(0xffff7ffffffff000ul));
+    KEXPECT(signal_user_rip_ok(DIRECT_MAP_BASE)); /* canonical: a user-mode page fault */
+    KEXPECT(signal_user_rip_ok(~0ul));
 }

@@ -11,7 +11,7 @@
 
 DIFF_CC ?= musl-gcc
 DIFF_CFLAGS := -static -O1 -g -Wall -Wextra -Werror
-DIFF_TESTS := hello malloc_heavy files pipes procs exec_errors efault mmap faults procfmt mremap mmap_min_addr fuzz hostile_ptr
+DIFF_TESTS := hello malloc_heavy files pipes procs exec_errors efault mmap faults procfmt mremap mmap_min_addr fuzz hostile_ptr errno_table user_return newcalls waiting
 DIFF_BIN := $(DIFF_TESTS:%=$(O)/diff/%) $(O)/diff/hello_pie
 
 $(O)/diff/%: tests/diff/%.c tests/diff/errname.h tests/diff/diff.mk
@@ -36,12 +36,19 @@ $(O)/diff/hello_pie: tests/diff/hello.c tests/diff/diff.mk
 	$(DIFF_CC) $(filter-out -static,$(DIFF_CFLAGS)) $(DIFF_PIE_FLAGS) \
 		$(DIFF_PIE_START) $< $(DIFF_PIE_END) -o $@
 
+# The guest side of scripts/clock-test.py (not a differential test).
+CLOCK_BIN := $(O)/clock/clock_sleep
+
+$(O)/clock/%: tests/clock/%.c tests/diff/diff.mk
+	@mkdir -p $(dir $@)
+	$(DIFF_CC) $(DIFF_CFLAGS) $< -o $@
+
 .PHONY: diff-tests
-diff-tests: $(DIFF_BIN)
+diff-tests: $(DIFF_BIN) $(CLOCK_BIN)
 
 # What `make test` builds: nothing when musl-gcc is missing (run-tests.py
 # then reports each diff/NAME test as failed, saying why).
-DIFF_TEST_BIN = $(if $(shell command -v $(DIFF_CC) 2>/dev/null),$(DIFF_BIN))
+DIFF_TEST_BIN = $(if $(shell command -v $(DIFF_CC) 2>/dev/null),$(DIFF_BIN) $(CLOCK_BIN))
 
 # The long fuzz run (tests/diff/fuzz.c): FUZZ_OPS operations from seed
 # FUZZ_SEED, first on this Linux host (which must report nothing), then on

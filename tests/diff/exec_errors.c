@@ -12,6 +12,7 @@
 #include <elf.h>
 #include <fcntl.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +141,54 @@ static void run(const char *what, const char *path)
     try_exec(what, path, plain_argv, plain_envp);
 }
 
+/* An image with a second program header: PT_INTERP naming bytes at p_offset. */
+struct image2 {
+    Elf64_Ehdr eh;
+    Elf64_Phdr ph[2];
+    unsigned char code[sizeof(exit_stub)];
+};
+
+static void put_interp_image(const char *what, const char *name, uint64_t offset, uint64_t size)
+{
+    struct image base = good_image();
+    struct image2 im;
+    memset(&im, 0, sizeof(im));
+    im.eh = base.eh;
+    im.eh.e_phnum = 2;
+    im.eh.e_entry = LOAD_ADDR + offsetof(struct image2, code);
+    im.ph[0] = base.ph;
+    im.ph[0].p_filesz = im.ph[0].p_memsz = sizeof(im);
+    im.ph[1].p_type = PT_INTERP;
+    im.ph[1].p_flags = PF_R;
+    im.ph[1].p_offset = offset;
+    im.ph[1].p_filesz = im.ph[1].p_memsz = size;
+    memcpy(im.code, exit_stub, sizeof(exit_stub));
+    run(what, put_file(name, &im, sizeof(im), 0755));
+}
+
+/* Programs at the edges of what Linux accepts (issue 20). */
+static void edge_elves(void)
+{
+    struct image im = good_image();
+    im.ph.p_flags = PF_R | PF_W | PF_X;
+    im.ph.p_memsz = 1ul << 46; /* 64 TiB of bss */
+    run("p_memsz of 64 TiB", put_image("memsz64t", &im));
+    im = good_image();
+    im.eh.e_type = ET_DYN;
+    im.ph.p_vaddr = 0xfffffffffff00000ul;
+    im.eh.e_entry = im.ph.p_vaddr + CODE_OFFSET;
+    run("ET_DYN whose load base + p_vaddr wraps", put_image("dynwrap", &im));
+    put_interp_image("PT_INTERP beyond the end of the file", "interpeof", 0x100000, 16);
+    put_interp_image("PT_INTERP of 1 byte", "interp1", offsetof(struct image2, code), 1);
+    static char longline[300];
+    memset(longline, 'x', sizeof(longline));
+    memcpy(longline, "#!/", 3);
+    longline[sizeof(longline) - 1] = '\n';
+    run("#! line of 300 bytes", put_file("longshebang", longline, sizeof(longline), 0755));
+    longline[sizeof(longline) - 1] = 'x';
+    run("#! line of 300 bytes, no newline", put_file("longshebang2", longline, sizeof(longline), 0755));
+}
+
 static void malformed_elves(void)
 {
     struct image im;
@@ -226,6 +275,7 @@ static void malformed_elves(void)
 
     static const char script[] = "#!/nonexistent/interpreter\nexit 0\n";
     run("#! script whose interpreter is missing", put_file("script", script, sizeof(script) - 1, 0755));
+    edge_elves();
 }
 
 static void bad_paths_and_args(void)
@@ -275,6 +325,17 @@ static void bad_paths_and_args(void)
     fine[1000] = NULL;
     try_exec("999 arguments of 100 bytes (allowed)", path, fine, plain_envp);
     free(huge);
+    /* 1 M and 4 M empty arguments: too many pointers (E2BIG, not ENOMEM) */
+    for (int millions = 1; millions <= 4; millions *= 4) {
+        size_t n = (size_t)millions << 20;
+        char **lots = malloc((n + 1) * sizeof(char *));
+        for (size_t i = 0; i < n; i++)
+            lots[i] = "";
+        lots[n] = NULL;
+        try_exec(millions == 1 ? "1 M empty arguments" : "4 M empty arguments", path, lots,
+                 plain_envp);
+        free(lots);
+    }
 }
 
 static void cleanup(void)
@@ -282,7 +343,8 @@ static void cleanup(void)
     static const char *names[] = {
         "good", "badmagic", "text", "class32", "aarch64", "rel", "phentsize",
         "noload", "filesz", "kernelhalf", "crossing", "beyondeof", "offsetbeyond", "phnum",
-        "phoff", "empty", "noexec", "ownerexec", "script",
+        "phoff", "empty", "noexec", "ownerexec", "script", "memsz64t", "dynwrap",
+        "interpeof", "interp1", "longshebang", "longshebang2",
     };
     char path[128];
     int failed = 0;
