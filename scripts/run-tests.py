@@ -362,9 +362,9 @@ def run_boot(build, boot):
 DIFF_TESTS = ["hello", "hello_pie", "malloc_heavy", "files", "pipes", "procs", "exec_errors",
               "efault", "faults", "procfmt", "mmap", "mremap",
               "mmap_min_addr", "fuzz", "hostile_ptr", "errno_table",
-              "user_return", "newcalls", "waiting"]
+              "user_return", "newcalls", "waiting", "huge_index", "fs_ops"]
 # NAME@ext2 runs program NAME on mica in /mnt, on a fresh ext2 disk (e2fsck -fn must be clean after)
-DISK_DIFF_TESTS = ["files@ext2", "mmap@ext2"]
+DISK_DIFF_TESTS = ["files@ext2", "mmap@ext2", "fs_ops@ext2"]
 EXTRA_DIFF_TESTS = []  # --diff-extra NAME adds one
 DIFF_TIMEOUT = 60  # seconds, for each side
 DIFF_JOBS = 2

@@ -265,6 +265,8 @@ int vfs_lookup_nofollow(struct inode *base, const char *path, struct inode **out
 /* link(2): a new name new_path for the file at old_path (not a directory: -EPERM). */
 int vfs_link_at(struct inode *old_base, const char *old_path, struct inode *new_base,
                 const char *new_path, bool follow);
+/* mknod(2) of a regular file, FIFO or socket node (mode holds the S_IF* type). */
+int vfs_mknod_at(struct inode *base, const char *path, uint32_t mode);
 /* symlink(2): a new symbolic link at path whose target is `target`. */
 int vfs_symlink_at(struct inode *base, const char *target, const char *path);
 /* readlink(2): copies the target (no NUL) into buf; its length, or -EINVAL if ino is not a link. */

@@ -515,6 +515,40 @@ static long do_mkdirat(int dirfd, vaddr_t upathname, uint32_t mode)
     return err;
 }
 
+/*
+ * mknod: regular files and FIFOs. A named FIFO exists (ls, stat, unlink)
+ * but mica cannot open one yet (ENXIO); device nodes need a driver mica
+ * would have to name: EPERM, as Linux says to those who may not make them.
+ */
+static long do_mknodat(int dirfd, vaddr_t upathname, uint32_t mode)
+{
+    uint32_t type = mode & S_IFMT;
+    if (type == S_IFDIR)
+        return -EPERM;
+    if (type == S_IFCHR || type == S_IFBLK)
+        return -EPERM;
+    if (type != 0 && type != S_IFREG && type != S_IFIFO && type != S_IFSOCK)
+        return -EINVAL;
+    struct upath up;
+    int err = upath_get(dirfd, upathname, &up);
+    if (err)
+        return err;
+    err = vfs_mknod_at(up.base, up.path, (type ? type : S_IFREG) |
+                       (mode & 07777 & ~proc_current()->umask));
+    upath_put(&up);
+    return err;
+}
+
+SYSCALL(SYS_mknod, mknod)
+{
+    return do_mknodat(AT_FDCWD, a0, (uint32_t)a1);
+}
+
+SYSCALL(SYS_mknodat, mknodat)
+{
+    return do_mknodat((int)a0, a1, (uint32_t)a2);
+}
+
 SYSCALL(SYS_mkdir, mkdir)
 {
     return do_mkdirat(AT_FDCWD, a0, (uint32_t)a1);

@@ -826,6 +826,13 @@ int vfs_mkdir_at(struct inode *base, const char *path, uint32_t mode)
     return make_at(base, path, INODE_DIR, S_IFDIR | (mode & 01777), NULL);
 }
 
+int vfs_mknod_at(struct inode *base, const char *path, uint32_t mode)
+{
+    enum inode_kind kind = (mode & S_IFMT) == S_IFIFO ? INODE_FIFO
+                         : (mode & S_IFMT) == S_IFSOCK ? INODE_CHARDEV : INODE_REGULAR;
+    return make_at(base, path, kind, mode, NULL);
+}
+
 int vfs_symlink_at(struct inode *base, const char *target, const char *path)
 {
     return make_at(base, path, INODE_SYMLINK, S_IFLNK | 0777, target);
@@ -1134,7 +1141,9 @@ unsigned inode_dtype(const struct inode *ino)
     switch (ino->kind) {
     case INODE_DIR: return DT_DIR;
     case INODE_REGULAR: return DT_REG;
-    case INODE_CHARDEV: return DT_CHR;
+    case INODE_CHARDEV: /* also what mica makes of device and socket nodes it cannot open */
+        return (ino->mode & S_IFMT) == S_IFSOCK ? DT_SOCK
+             : (ino->mode & S_IFMT) == S_IFBLK ? DT_BLK : DT_CHR;
     case INODE_FIFO: return DT_FIFO;
     case INODE_GENERATED: return DT_REG;
     case INODE_SYMLINK: return DT_LNK;
