@@ -588,7 +588,7 @@ static int show_status(struct procfs_buf *buf, struct proc *p)
 /* CPU time and process counts, summed over every process there is. */
 struct cpu_totals {
     uint64_t user, system; /* ticks, of live processes and all they reaped */
-    int running, total, last_pid;
+    int running, blocked, total, last_pid; /* blocked: waiting for a disk (D) */
 };
 
 /*
@@ -602,6 +602,8 @@ static void add_cpu_time(struct proc *p, void *arg)
     t->system += p->system_ticks + p->child_system_ticks;
     if (p->state == PROC_RUNNABLE || p->state == PROC_RUNNING)
         t->running++;
+    if (p->state == PROC_DISK_SLEEP)
+        t->blocked++;
     t->total++;
     t->last_pid = MAX(t->last_pid, p->pid);
 }
@@ -634,8 +636,8 @@ static int show_stat_global(struct procfs_buf *buf, struct proc *p __unused)
         procfs_printf(buf, " %lu", irq_count(irq));
     procfs_printf(buf, "\nctxt %lu\n", sched_context_switches());
     procfs_printf(buf, "btime %lu\n", (time_realtime_ns() - time_monotonic_ns()) / NSEC_PER_SEC);
-    procfs_printf(buf, "processes %lu\nprocs_running %d\nprocs_blocked 0\n", proc_created(),
-                  t.running);
+    procfs_printf(buf, "processes %lu\nprocs_running %d\nprocs_blocked %d\n", proc_created(),
+                  t.running, t.blocked);
     procfs_printf(buf, "softirq 0 0 0 0 0 0 0 0 0 0 0\n");
     return 0;
 }
