@@ -357,9 +357,10 @@ void vmobject_dirty_page(struct vm_object *obj __unused, struct page *page)
 
 /* ---- writeback -------------------------------------------------------------------- */
 
+/* Dirty pages gathered for one round of writeback (on the stack: writeback allocates nothing). */
 struct dirty_batch {
-    struct page *pages[IO_BATCH * 8];
-    uint64_t index[IO_BATCH * 8];
+    struct page *pages[IO_BATCH * 2];
+    uint64_t index[IO_BATCH * 2];
     unsigned count;
     uint64_t next; /* where the next round starts */
 };
@@ -407,11 +408,7 @@ int vmobject_writeback(struct vm_object *obj, uint64_t first, uint64_t end, enum
         return 0;
     vmobject_get(obj);
     mm_collect_dirty(obj);
-    struct dirty_batch *b = kmalloc(sizeof(*b));
-    if (!b) {
-        vmobject_put(obj);
-        return -ENOMEM;
-    }
+    struct dirty_batch batch, *b = &batch;
     b->next = first;
     do {
         b->count = 0;
@@ -423,7 +420,6 @@ int vmobject_writeback(struct vm_object *obj, uint64_t first, uint64_t end, enum
             frame_put(b->pages[i]);
         }
     } while (b->count == ARRAY_SIZE(b->pages));
-    kfree(b);
     int err = sync == VMOBJECT_WAIT ? obj->writeback_error : 0;
     if (err)
         obj->writeback_error = 0;
@@ -446,6 +442,12 @@ int vmobject_writeback_all(enum vmobject_sync sync)
         vmobject_put(obj);
     }
     return first_error;
+}
+
+void vmobject_collect_dirty_all(void)
+{
+    list_for_each(pos, &disk_objects)
+        mm_collect_dirty(container_of(pos, struct vm_object, disk_link));
 }
 
 void vmobject_io_counts(uint64_t *in, uint64_t *out)

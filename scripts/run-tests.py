@@ -145,9 +145,10 @@ BOOTS = [
     ]),
     # user space: /init runs every program in /bin/tests (kernel options stop at "--")
     # with an ext2 disk of user/disk/ as vda, which must still be clean after the boot
-    Boot("utest-128M", "quiet -- test all", mem="128M", user=True,
+    # the fork bombs of fork_bomb are quadratic under the debug checks: give them time
+    Boot("utest-128M", "quiet -- test all", mem="128M", user=True, timeout=400,
          disks=[DiskSpec("disk", kind="ext2", size_mib=16, source="user/disk")]),
-    Boot("utest-32M", "quiet -- test all", mem="32M", user=True,
+    Boot("utest-32M", "quiet -- test all", mem="32M", user=True, timeout=400,
          disks=[DiskSpec("disk", kind="ext2", size_mib=16, source="user/disk")]),
     # the memory-map corner cases: RAM above 4 GiB, 1 GiB pages in the direct map
     Boot("ktest-5G-1G-pages", KTEST, mem="5G", cpu="qemu64,+pdpe1gb", disks=BLK_TEST_DISKS),

@@ -130,6 +130,8 @@ enum vmobject_sync {
 int vmobject_writeback(struct vm_object *obj, uint64_t first, uint64_t end, enum vmobject_sync sync);
 /* Writes back every disk-backed object (sync(2), the flusher). Returns 0 or the first error. */
 int vmobject_writeback_all(enum vmobject_sync sync);
+/* Moves the PTE dirty bits of every shared mapping of a disk object to the page cache. */
+void vmobject_collect_dirty_all(void);
 /* Pages read from and written to disks since boot (/proc/vmstat pgpgin/pgpgout count KiB). */
 void vmobject_io_counts(uint64_t *pages_in, uint64_t *pages_out);
 /* Pages in the caches of disk-backed objects, and those of block devices (Cached, Buffers). */
