@@ -44,6 +44,7 @@ struct radix_node {
 
 static struct list_node disk_objects = { &disk_objects, &disk_objects };
 static uint64_t pages_read, pages_written;
+static uint64_t pages_in_writeback; /* locked for a write that has not finished (Writeback:) */
 
 /* ---- the tree ------------------------------------------------------------- */
 
@@ -242,10 +243,12 @@ void vmobject_io_done(struct page *page, bool was_write, int err)
         ((struct vm_object *)page->private_data)->writeback_error = err;
     else if (err)
         page->flags |= PG_ERROR;
-    if (was_write)
+    if (was_write) {
         pages_written++;
-    else
+        pages_in_writeback--;
+    } else {
         pages_read++;
+    }
     page->flags &= ~PG_LOCKED;
     wakeup(page);
     frame_put(page); /* the reference the I/O held */
@@ -396,6 +399,7 @@ static void write_batch(struct vm_object *obj, struct dirty_batch *b)
             continue;
         page->flags |= PG_LOCKED;
         frame_get(page); /* the I/O's reference */
+        pages_in_writeback++;
         if (n == 0)
             run_first = b->index[i];
         run[n++] = page;
@@ -450,10 +454,11 @@ void vmobject_collect_dirty_all(void)
         mm_collect_dirty(container_of(pos, struct vm_object, disk_link));
 }
 
-void vmobject_io_counts(uint64_t *in, uint64_t *out)
+void vmobject_io_counts(uint64_t *in, uint64_t *out, uint64_t *in_writeback)
 {
     *in = pages_read;
     *out = pages_written;
+    *in_writeback = pages_in_writeback;
 }
 
 void vmobject_disk_pages(uint64_t *file_pages, uint64_t *blockdev_pages)

@@ -132,8 +132,11 @@ int vmobject_writeback(struct vm_object *obj, uint64_t first, uint64_t end, enum
 int vmobject_writeback_all(enum vmobject_sync sync);
 /* Moves the PTE dirty bits of every shared mapping of a disk object to the page cache. */
 void vmobject_collect_dirty_all(void);
-/* Pages read from and written to disks since boot (/proc/vmstat pgpgin/pgpgout count KiB). */
-void vmobject_io_counts(uint64_t *pages_in, uint64_t *pages_out);
+/*
+ * Pages read from and written to disks since boot (/proc/vmstat pgpgin and
+ * pgpgout count KiB), and pages being written right now (Writeback).
+ */
+void vmobject_io_counts(uint64_t *pages_in, uint64_t *pages_out, uint64_t *in_writeback);
 /* Pages in the caches of disk-backed objects, and those of block devices (Cached, Buffers). */
 void vmobject_disk_pages(uint64_t *file_pages, uint64_t *blockdev_pages);
 

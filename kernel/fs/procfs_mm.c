@@ -531,6 +531,7 @@ struct mem_totals {
     uint64_t buffers;       /* ... of them, disks' own pages: filesystem metadata (Buffers) */
     uint64_t disk_file;     /* ... of them, file pages read from or bound for a disk */
     uint64_t dirty;         /* disk pages newer than the disk */
+    uint64_t writeback;     /* disk pages being written now */
     uint64_t anon;          /* distinct private frames some PTE maps */
     uint64_t file_mapped;   /* distinct page-cache frames some PTE maps */
     uint64_t page_tables;   /* page-table frames of every address space */
@@ -596,6 +597,8 @@ static void mem_totals(struct mem_totals *t)
     vmobject_disk_pages(&t->disk_file, &t->buffers);
     t->shmem = t->cached - MIN(t->cached, t->disk_file + t->buffers);
     t->dirty = frame_dirty_count();
+    uint64_t pages_in, pages_out;
+    vmobject_io_counts(&pages_in, &pages_out, &t->writeback);
     /* whole frames, as every buffer of a /proc read (kernel/fs/procfs.c): no slab stays behind */
     struct mapped_count mc = { kzalloc(ALIGN_UP(frame_table_size / 8 + 1, PAGE_SIZE)), t };
     proc_for_each(count_process, &mc);
@@ -662,7 +665,7 @@ static void meminfo_usage(struct procfs_buf *buf, const struct mem_totals *t)
     meminfo_pages(buf, "SwapTotal:", 0);
     meminfo_pages(buf, "SwapFree:", 0);
     meminfo_pages(buf, "Dirty:", t->dirty);
-    meminfo_pages(buf, "Writeback:", 0);
+    meminfo_pages(buf, "Writeback:", t->writeback);
     meminfo_pages(buf, "AnonPages:", t->anon);
     meminfo_pages(buf, "Mapped:", t->file_mapped);
     meminfo_pages(buf, "Shmem:", t->shmem);
@@ -750,12 +753,12 @@ static int show_vmstat(struct procfs_buf *buf, struct proc *p __unused)
     vmstat_line(buf, "nr_mapped", t.file_mapped);
     vmstat_line(buf, "nr_file_pages", t.cached);
     vmstat_line(buf, "nr_dirty", t.dirty);
-    vmstat_line(buf, "nr_writeback", 0);
+    vmstat_line(buf, "nr_writeback", t.writeback);
     vmstat_line(buf, "nr_shmem", t.shmem);
     vmstat_line(buf, "nr_kernel_stack", t.kernel_stack);
     vmstat_line(buf, "nr_page_table_pages", t.page_tables);
-    uint64_t pages_in, pages_out;
-    vmobject_io_counts(&pages_in, &pages_out);
+    uint64_t pages_in, pages_out, in_writeback;
+    vmobject_io_counts(&pages_in, &pages_out, &in_writeback);
     vmstat_line(buf, "pgpgin", pages_in * (PAGE_SIZE / 1024)); /* Linux counts KiB here */
     vmstat_line(buf, "pgpgout", pages_out * (PAGE_SIZE / 1024));
     vmstat_line(buf, "pswpin", 0);
