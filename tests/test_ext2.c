@@ -1067,6 +1067,71 @@ static void fuzz_write(struct mounted *m)
         remove_name(m, &root, "fzbig");
 }
 
+/* Renames dir/name (the inode in) to the same name in dir2, when Linux would allow it. */
+static void chaos_rename(struct mounted *m, struct ext2_inode *dir, const char *name,
+                         struct ext2_inode *in, struct ext2_inode *dir2)
+{
+    uint32_t ino;
+    struct ext2_inode target;
+    bool src_dir = ext2_is_dir_mode(in->raw.i_mode);
+    if (ext2_lookup(m->fs, dir2, name, &ino) != 0) {
+        ext2_rename(m->fs, dir, name, dir2, name, in, NULL);
+        return;
+    }
+    if (ext2_inode_read(m->fs, ino, &target) != 0 || ext2_is_dir_mode(target.raw.i_mode) != src_dir)
+        return;
+    if (ext2_rename(m->fs, dir, name, dir2, name, in, &target) == 0 && target.raw.i_links_count == 0)
+        ext2_inode_delete(m->fs, &target);
+}
+
+/* One random operation on a name c0..c7 in one of the image's directories; errors are results too. */
+static void chaos_step(struct mounted *m)
+{
+    static const char *const dirs[] = { "/", "/a", "/a/b", "/many", "/emptydir" };
+    struct ext2_inode dir, dir2, in;
+    char name[8];
+    snprintf(name, sizeof(name), "c%u", (unsigned)rnd_below(8));
+    if (path_lookup(m->fs, dirs[rnd_below(ARRAY_SIZE(dirs))], &dir) != 0 ||
+        path_lookup(m->fs, dirs[rnd_below(ARRAY_SIZE(dirs))], &dir2) != 0 ||
+        !ext2_is_dir_mode(dir.raw.i_mode) || !ext2_is_dir_mode(dir2.raw.i_mode) || dir.ino == dir2.ino)
+        return;
+    uint32_t ino;
+    bool exists = ext2_lookup(m->fs, &dir, name, &ino) == 0 && ext2_inode_read(m->fs, ino, &in) == 0;
+    bool is_dir = exists && ext2_is_dir_mode(in.raw.i_mode);
+    uint8_t data[3000];
+    memset(data, (int)rnd(), sizeof(data));
+    switch (rnd_below(6)) {
+    case 0:
+        if (!exists)
+            ext2_create(m->fs, &dir, name, 0644, &in);
+        else if ((in.raw.i_mode & EXT2_S_IFMT) == EXT2_S_IFREG)
+            file_write(m, &in, rnd_below(300000), data, 1 + rnd_below(sizeof(data)));
+        break;
+    case 1:
+        if (!exists)
+            ext2_mkdir(m->fs, &dir, name, 0755, &in);
+        else if (is_dir && ext2_rmdir(m->fs, &dir, name, &in) == 0)
+            ext2_inode_delete(m->fs, &in);
+        break;
+    case 2:
+        if (exists && (in.raw.i_mode & EXT2_S_IFMT) == EXT2_S_IFREG)
+            file_truncate(m, &in, rnd_below(200000));
+        break;
+    case 3:
+        if (exists && !is_dir)
+            remove_name(m, &dir, name);
+        break;
+    case 4:
+        if (exists)
+            chaos_rename(m, &dir, name, &in, &dir2);
+        break;
+    default:
+        if (exists && !is_dir)
+            ext2_link(m->fs, &dir2, name, &in);
+        break;
+    }
+}
+
 /* The image and where its superblock, descriptors, inode table, indirect and directory blocks are. */
 static bool fuzz_prepare(const char *img, struct fuzz_base *base)
 {
@@ -1130,8 +1195,11 @@ static bool fuzz_one(const char *img, const struct fuzz_base *base, uint64_t see
         unsigned budget = 400;
         if (ext2_inode_read(m.fs, EXT2_ROOT_INO, &root) == 0)
             fuzz_walk(&m, &root, 0, &budget);
-        if (!ext2_read_only(m.fs))
+        if (!ext2_read_only(m.fs)) {
             fuzz_write(&m);
+            for (int i = 0; i < 20; i++)
+                chaos_step(&m);
+        }
         unmount_image(&m);
     }
     alarm(0);
@@ -1349,6 +1417,26 @@ static bool random_ops(void)
     return nothing_leaked();
 }
 
+/* Random operations with directories (mkdir, rmdir, renames across, links) keep a clean image clean. */
+static bool random_dir_ops(void)
+{
+    char img[300], src[300];
+    snprintf(img, sizeof(img), "%s/chaos.img", work);
+    snprintf(src, sizeof(src), "%s/fsrc", work);
+    CHECK(sh("rm -rf %s && cp -a %s/src %s && rm %s/big.bin", src, work, src, src) == 0, "copy");
+    for (int kind = 0; kind < 2; kind++) {
+        CHECK_OK(make_image(img, &configs[kind], src));
+        struct mounted m;
+        CHECK(mount_image(img, false, &m) == 0, "mount");
+        for (int i = 0; i < 1500; i++)
+            chaos_step(&m);
+        bool pinned = host_bcache_pinned() != 0;
+        CHECK(unmount_image(&m) == 0 && !pinned, "unmount");
+        CHECK_OK(fsck_clean(img));
+    }
+    return nothing_leaked();
+}
+
 static const struct test_case cases[] = {
     CASE(tools),
     CASE(read_images),
@@ -1356,6 +1444,7 @@ static const struct test_case cases[] = {
     CASE(write_ops),
     CASE(super_state),
     CASE(random_ops),
+    CASE(random_dir_ops),
     CASE(enospc),
     CASE(bad_superblocks),
     CASE(read_only_refuses),
