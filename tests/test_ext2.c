@@ -201,12 +201,6 @@ static int path_lookup(struct ext2_fs *fs, const char *path, struct ext2_inode *
     return err;
 }
 
-static int disk_fd(struct ext2_fs *fs, struct mounted *m)
-{
-    (void)fs;
-    return host_disk_fd(m->dev);
-}
-
 /* Reads [off, off + len) of in (holes as zeros). Bytes read or -errno. */
 static long file_read(struct mounted *m, struct ext2_inode *in, uint64_t off, void *buf, size_t len)
 {
@@ -223,7 +217,7 @@ static long file_read(struct mounted *m, struct ext2_inode *in, uint64_t off, vo
             return err;
         if (disk == 0)
             memset((char *)buf + done, 0, n);
-        else if (pread(disk_fd(m->fs, m), (char *)buf + done, n, (off_t)(disk * bs + pos % bs)) != (ssize_t)n)
+        else if (pread(host_disk_fd(m->dev), (char *)buf + done, n, (off_t)(disk * bs + pos % bs)) != (ssize_t)n)
             return -EIO;
         done += n;
     }
@@ -244,11 +238,11 @@ static int write_block_part(struct mounted *m, struct ext2_inode *in, uint64_t p
         err = ext2_bmap(m->fs, in, pos / bs, true, &disk);
         if (err)
             return err;
-    } else if (pread(disk_fd(m->fs, m), scratch, bs, (off_t)(disk * bs)) != (ssize_t)bs) {
+    } else if (pread(host_disk_fd(m->dev), scratch, bs, (off_t)(disk * bs)) != (ssize_t)bs) {
         return -EIO;
     }
     memcpy(scratch + pos % bs, buf, n);
-    if (pwrite(disk_fd(m->fs, m), scratch, bs, (off_t)(disk * bs)) != (ssize_t)bs)
+    if (pwrite(host_disk_fd(m->dev), scratch, bs, (off_t)(disk * bs)) != (ssize_t)bs)
         return -EIO;
     return 0;
 }
@@ -286,7 +280,7 @@ static int file_truncate(struct mounted *m, struct ext2_inode *in, uint64_t size
         if (disk) {
             uint8_t zeros[4096] = { 0 };
             size_t n = bs - size % bs;
-            if (pwrite(disk_fd(m->fs, m), zeros, n, (off_t)(disk * bs + size % bs)) != (ssize_t)n)
+            if (pwrite(host_disk_fd(m->dev), zeros, n, (off_t)(disk * bs + size % bs)) != (ssize_t)n)
                 return -EIO;
         }
     }
