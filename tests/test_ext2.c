@@ -201,12 +201,6 @@ static int path_lookup(struct ext2_fs *fs, const char *path, struct ext2_inode *
     return err;
 }
 
-static int disk_fd(struct ext2_fs *fs, struct mounted *m)
-{
-    (void)fs;
-    return host_disk_fd(m->dev);
-}
-
 /* Reads [off, off + len) of in (holes as zeros). Bytes read or -errno. */
 static long file_read(struct mounted *m, struct ext2_inode *in, uint64_t off, void *buf, size_t len)
 {
@@ -223,7 +217,7 @@ static long file_read(struct mounted *m, struct ext2_inode *in, uint64_t off, vo
             return err;
         if (disk == 0)
             memset((char *)buf + done, 0, n);
-        else if (pread(disk_fd(m->fs, m), (char *)buf + done, n, (off_t)(disk * bs + pos % bs)) != (ssize_t)n)
+        else if (pread(host_disk_fd(m->dev), (char *)buf + done, n, (off_t)(disk * bs + pos % bs)) != (ssize_t)n)
             return -EIO;
         done += n;
     }
@@ -244,11 +238,11 @@ static int write_block_part(struct mounted *m, struct ext2_inode *in, uint64_t p
         err = ext2_bmap(m->fs, in, pos / bs, true, &disk);
         if (err)
             return err;
-    } else if (pread(disk_fd(m->fs, m), scratch, bs, (off_t)(disk * bs)) != (ssize_t)bs) {
+    } else if (pread(host_disk_fd(m->dev), scratch, bs, (off_t)(disk * bs)) != (ssize_t)bs) {
         return -EIO;
     }
     memcpy(scratch + pos % bs, buf, n);
-    if (pwrite(disk_fd(m->fs, m), scratch, bs, (off_t)(disk * bs)) != (ssize_t)bs)
+    if (pwrite(host_disk_fd(m->dev), scratch, bs, (off_t)(disk * bs)) != (ssize_t)bs)
         return -EIO;
     return 0;
 }
@@ -286,7 +280,7 @@ static int file_truncate(struct mounted *m, struct ext2_inode *in, uint64_t size
         if (disk) {
             uint8_t zeros[4096] = { 0 };
             size_t n = bs - size % bs;
-            if (pwrite(disk_fd(m->fs, m), zeros, n, (off_t)(disk * bs + size % bs)) != (ssize_t)n)
+            if (pwrite(host_disk_fd(m->dev), zeros, n, (off_t)(disk * bs + size % bs)) != (ssize_t)n)
                 return -EIO;
         }
     }
@@ -1025,6 +1019,11 @@ static void fuzz_walk(struct mounted *m, struct ext2_inode *dir, int depth, unsi
     free(l.v);
 }
 
+static bool ext2_is_dir_mode(uint16_t mode)
+{
+    return (mode & EXT2_S_IFMT) == EXT2_S_IFDIR;
+}
+
 /* A few changes whose errors are ignored: only crashes, hangs and leaks count. */
 static void fuzz_write(struct mounted *m)
 {
@@ -1047,6 +1046,84 @@ static void fuzz_write(struct mounted *m)
     if (path_lookup(m->fs, "/a/b/c", &d) == 0)
         remove_name(m, &d, "deep.txt");
     ext2_symlink(m->fs, &root, "fzl", "some/where/far/away/beyond/the/sixty/byte/fast/symlink/limit", &g);
+    struct ext2_inode a, b, many, empty;
+    if (path_lookup(m->fs, "/a", &a) == 0 && path_lookup(m->fs, "/a/b", &b) == 0 &&
+        path_lookup(m->fs, "/many", &many) == 0 && ext2_is_dir_mode(b.raw.i_mode) &&
+        ext2_is_dir_mode(many.raw.i_mode))
+        ext2_rename(m->fs, &a, "b", &many, "b", &b, NULL);
+    if (path_lookup(m->fs, "/emptydir", &empty) == 0 && ext2_is_dir_mode(empty.raw.i_mode) &&
+        ext2_rmdir(m->fs, &root, "emptydir", &empty) == 0)
+        ext2_inode_delete(m->fs, &empty);
+    if (ext2_inode_read(m->fs, EXT2_ROOT_INO, &root) == 0 && path_lookup(m->fs, "/link", &g) == 0 &&
+        !ext2_is_dir_mode(g.raw.i_mode))
+        ext2_link(m->fs, &root, "link2", &g);
+    if (create_with(m, &root, "fzbig", 6, 80 * 1024, &g) == 0)
+        remove_name(m, &root, "fzbig");
+}
+
+/* Renames dir/name (the inode in) to the same name in dir2, when Linux would allow it. */
+static void chaos_rename(struct mounted *m, struct ext2_inode *dir, const char *name,
+                         struct ext2_inode *in, struct ext2_inode *dir2)
+{
+    uint32_t ino;
+    struct ext2_inode target;
+    bool src_dir = ext2_is_dir_mode(in->raw.i_mode);
+    if (ext2_lookup(m->fs, dir2, name, &ino) != 0) {
+        ext2_rename(m->fs, dir, name, dir2, name, in, NULL);
+        return;
+    }
+    if (ext2_inode_read(m->fs, ino, &target) != 0 || ext2_is_dir_mode(target.raw.i_mode) != src_dir)
+        return;
+    if (ext2_rename(m->fs, dir, name, dir2, name, in, &target) == 0 && target.raw.i_links_count == 0)
+        ext2_inode_delete(m->fs, &target);
+}
+
+/* One random operation on a name c0..c7 in one of the image's directories; errors are results too. */
+static void chaos_step(struct mounted *m)
+{
+    static const char *const dirs[] = { "/", "/a", "/a/b", "/many", "/emptydir" };
+    struct ext2_inode dir, dir2, in;
+    char name[8];
+    snprintf(name, sizeof(name), "c%u", (unsigned)rnd_below(8));
+    if (path_lookup(m->fs, dirs[rnd_below(ARRAY_SIZE(dirs))], &dir) != 0 ||
+        path_lookup(m->fs, dirs[rnd_below(ARRAY_SIZE(dirs))], &dir2) != 0 ||
+        !ext2_is_dir_mode(dir.raw.i_mode) || !ext2_is_dir_mode(dir2.raw.i_mode) || dir.ino == dir2.ino)
+        return;
+    uint32_t ino;
+    bool exists = ext2_lookup(m->fs, &dir, name, &ino) == 0 && ext2_inode_read(m->fs, ino, &in) == 0;
+    bool is_dir = exists && ext2_is_dir_mode(in.raw.i_mode);
+    uint8_t data[3000];
+    memset(data, (int)rnd(), sizeof(data));
+    switch (rnd_below(6)) {
+    case 0:
+        if (!exists)
+            ext2_create(m->fs, &dir, name, 0644, &in);
+        else if ((in.raw.i_mode & EXT2_S_IFMT) == EXT2_S_IFREG)
+            file_write(m, &in, rnd_below(300000), data, 1 + rnd_below(sizeof(data)));
+        break;
+    case 1:
+        if (!exists)
+            ext2_mkdir(m->fs, &dir, name, 0755, &in);
+        else if (is_dir && ext2_rmdir(m->fs, &dir, name, &in) == 0)
+            ext2_inode_delete(m->fs, &in);
+        break;
+    case 2:
+        if (exists && (in.raw.i_mode & EXT2_S_IFMT) == EXT2_S_IFREG)
+            file_truncate(m, &in, rnd_below(200000));
+        break;
+    case 3:
+        if (exists && !is_dir)
+            remove_name(m, &dir, name);
+        break;
+    case 4:
+        if (exists)
+            chaos_rename(m, &dir, name, &in, &dir2);
+        break;
+    default:
+        if (exists && !is_dir)
+            ext2_link(m->fs, &dir2, name, &in);
+        break;
+    }
 }
 
 /* The image and where its superblock, descriptors, inode table, indirect and directory blocks are. */
@@ -1112,8 +1189,11 @@ static bool fuzz_one(const char *img, const struct fuzz_base *base, uint64_t see
         unsigned budget = 400;
         if (ext2_inode_read(m.fs, EXT2_ROOT_INO, &root) == 0)
             fuzz_walk(&m, &root, 0, &budget);
-        if (!ext2_read_only(m.fs))
+        if (!ext2_read_only(m.fs)) {
             fuzz_write(&m);
+            for (int i = 0; i < 20; i++)
+                chaos_step(&m);
+        }
         unmount_image(&m);
     }
     alarm(0);
@@ -1210,12 +1290,155 @@ static bool super_state(void)
     return nothing_leaked();
 }
 
+/* ---- random operations against a model ---- */
+
+#define MODEL_FILES 24
+#define MODEL_MAX (256 * 1024)
+
+struct model_file {
+    bool exists;
+    int dir;            /* index into model_dirs */
+    uint8_t *data;      /* MODEL_MAX bytes; the first size are the file */
+    size_t size;
+};
+
+static const char *const model_dirs[] = { "/", "/r0", "/r1", "/r0/r2" };
+
+static void model_path(const struct model_file *f, int i, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s%sf%02d", model_dirs[f->dir], f->dir ? "/" : "", i);
+}
+
+/* One random step: create, write, truncate, unlink or rename (maybe over another file). */
+static bool model_step(struct mounted *m, struct model_file *files)
+{
+    int i = (int)rnd_below(MODEL_FILES);
+    struct model_file *f = &files[i];
+    char path[64], name[8];
+    struct ext2_inode dir, in;
+    snprintf(name, sizeof(name), "f%02d", i);
+    if (!f->exists) {
+        f->dir = (int)rnd_below(ARRAY_SIZE(model_dirs));
+        CHECK(path_lookup(m->fs, model_dirs[f->dir], &dir) == 0, "dir");
+        CHECK(ext2_create(m->fs, &dir, name, 0644, &in) == 0, "create %s", name);
+        f->exists = true;
+        f->size = 0;
+        return true;
+    }
+    model_path(f, i, path, sizeof(path));
+    CHECK(path_lookup(m->fs, path, &in) == 0, "lookup %s", path);
+    CHECK(path_lookup(m->fs, model_dirs[f->dir], &dir) == 0, "dir");
+    switch (rnd_below(6)) {
+    case 0: case 1: case 2: { /* write a random range */
+        size_t off = rnd_below(MODEL_MAX - 1), len = 1 + rnd_below(MIN(20000, MODEL_MAX - off));
+        for (size_t k = 0; k < len; k++)
+            f->data[off + k] = (uint8_t)rnd();
+        CHECK(file_write(m, &in, off, f->data + off, len) == 0, "write %s", path);
+        if (off + len > f->size) {
+            memset(f->data + f->size, 0, off - MIN(off, f->size)); /* the hole */
+            f->size = off + len;
+        }
+        return true;
+    }
+    case 3: { /* truncate */
+        size_t size = rnd_below(MODEL_MAX);
+        CHECK(file_truncate(m, &in, size) == 0, "truncate %s", path);
+        if (size > f->size)
+            memset(f->data + f->size, 0, size - f->size);
+        f->size = size;
+        return true;
+    }
+    case 4: /* unlink */
+        CHECK(remove_name(m, &dir, name) == 0, "unlink %s", path);
+        f->exists = false;
+        return true;
+    default: { /* rename to the same name in another directory, over whatever is there */
+        int to = (int)rnd_below(ARRAY_SIZE(model_dirs));
+        struct ext2_inode new_dir;
+        CHECK(path_lookup(m->fs, model_dirs[to], &new_dir) == 0, "dir");
+        if (to == f->dir)
+            return true;
+        uint32_t ino;
+        bool over = ext2_lookup(m->fs, &new_dir, name, &ino) == 0;
+        CHECK(!over, "two files named %s", name); /* the model keeps one per number */
+        CHECK(ext2_rename(m->fs, &dir, name, &new_dir, name, &in, NULL) == 0, "rename %s", path);
+        f->dir = to;
+        return true;
+    }
+    }
+}
+
+static bool model_check(struct mounted *m, const char *img, struct model_file *files, bool use_debugfs)
+{
+    for (int i = 0; i < MODEL_FILES; i++) {
+        if (!files[i].exists)
+            continue;
+        char path[64];
+        model_path(&files[i], i, path, sizeof(path));
+        struct expected e = { path, files[i].data, files[i].size };
+        CHECK_OK(m ? check_ours(m, &e) : true);
+        CHECK_OK(!use_debugfs || i % 3 || check_debugfs(img, &e));
+    }
+    return true;
+}
+
+/* 400 random operations on a fresh 4 KiB image, checked against a model, by e2fsck and debugfs. */
+static bool random_ops(void)
+{
+    char img[300];
+    snprintf(img, sizeof(img), "%s/model.img", work);
+    for (int kind = 0; kind < 2; kind++) {
+        CHECK_OK(make_image(img, &configs[kind], NULL));
+        struct model_file files[MODEL_FILES] = { 0 };
+        for (int i = 0; i < MODEL_FILES; i++)
+            files[i].data = calloc(1, MODEL_MAX);
+        struct mounted m;
+        struct ext2_inode root, r0, d;
+        CHECK(mount_image(img, false, &m) == 0, "mount");
+        bool ok = ext2_inode_read(m.fs, EXT2_ROOT_INO, &root) == 0 &&
+                  ext2_mkdir(m.fs, &root, "r0", 0755, &r0) == 0 &&
+                  ext2_mkdir(m.fs, &root, "r1", 0755, &d) == 0 &&
+                  ext2_mkdir(m.fs, &r0, "r2", 0755, &d) == 0;
+        for (int step = 0; ok && step < 400; step++)
+            ok = model_step(&m, files) && host_bcache_pinned() == 0;
+        ok = ok && model_check(&m, img, files, false);
+        unmount_image(&m);
+        ok = ok && fsck_clean(img) && model_check(NULL, img, files, true);
+        for (int i = 0; i < MODEL_FILES; i++)
+            free(files[i].data);
+        CHECK(ok, "(%s image)", configs[kind].name);
+    }
+    return nothing_leaked();
+}
+
+/* Random operations with directories (mkdir, rmdir, renames across, links) keep a clean image clean. */
+static bool random_dir_ops(void)
+{
+    char img[300], src[300];
+    snprintf(img, sizeof(img), "%s/chaos.img", work);
+    snprintf(src, sizeof(src), "%s/fsrc", work);
+    CHECK(sh("rm -rf %s && cp -a %s/src %s && rm %s/big.bin", src, work, src, src) == 0, "copy");
+    for (int kind = 0; kind < 2; kind++) {
+        CHECK_OK(make_image(img, &configs[kind], src));
+        struct mounted m;
+        CHECK(mount_image(img, false, &m) == 0, "mount");
+        for (int i = 0; i < 1500; i++)
+            chaos_step(&m);
+        bool pinned = host_bcache_pinned() != 0;
+        CHECK(unmount_image(&m) == 0 && !pinned, "unmount");
+        CHECK_OK(fsck_clean(img));
+    }
+    return nothing_leaked();
+}
+
 static const struct test_case cases[] = {
     CASE(tools),
     CASE(read_images),
     CASE(htree_reads),
     CASE(write_ops),
     CASE(super_state),
+    CASE(random_ops),
+    CASE(random_dir_ops),
     CASE(enospc),
     CASE(bad_superblocks),
     CASE(read_only_refuses),

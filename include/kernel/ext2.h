@@ -22,7 +22,9 @@
  * Errors: -EUCLEAN (with one log line) for a corrupted structure, -EIO
  * from the disk, -ENOSPC, -EROFS on a read-only mount, and the errno Linux
  * gives for the rest. Every function that changes an inode updates the
- * caller's struct ext2_inode and writes it before returning.
+ * caller's struct ext2_inode and writes it before returning. The structs
+ * passed to one call must be distinct (an `out` is never the `dir`), except
+ * rename's old_dir and new_dir, which are the same pointer for one directory.
  */
 #ifndef MICA_KERNEL_EXT2_H
 #define MICA_KERNEL_EXT2_H

@@ -215,6 +215,25 @@ static int super_check_geometry(struct ext2_fs *fs)
     return 0;
 }
 
+/* The name of the lowest incompatible feature bit set in bits, for the log. */
+static const char *incompat_name(uint32_t bits)
+{
+    static const struct { uint32_t bit; const char *name; } names[] = {
+        { EXT2_FEATURE_INCOMPAT_COMPRESSION, "compression" },
+        { EXT2_FEATURE_INCOMPAT_RECOVER, "needs_recovery (replay the ext3 journal first)" },
+        { EXT2_FEATURE_INCOMPAT_JOURNAL_DEV, "journal_dev" },
+        { EXT2_FEATURE_INCOMPAT_META_BG, "meta_bg" },
+        { EXT2_FEATURE_INCOMPAT_EXTENTS, "extent (ext4)" },
+        { EXT2_FEATURE_INCOMPAT_64BIT, "64bit (ext4)" },
+        { EXT2_FEATURE_INCOMPAT_FLEX_BG, "flex_bg (ext4)" },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+        if (bits & names[i].bit)
+            return names[i].name;
+    }
+    return "unknown";
+}
+
 /* Incompatible features refuse the mount, unknown read-only ones a read-write mount. */
 static int super_check_features(struct ext2_fs *fs, bool read_only)
 {
@@ -222,7 +241,8 @@ static int super_check_features(struct ext2_fs *fs, bool read_only)
         return 0;
     uint32_t incompat = fs->sb.s_feature_incompat & ~EXT2_FEATURE_INCOMPAT_SUPPORTED;
     if (incompat) {
-        ext2_log(fs, "unsupported incompatible features %#x: cannot mount", incompat);
+        ext2_log(fs, "unsupported incompatible features %#x (%s...): cannot mount", incompat,
+                 incompat_name(incompat));
         return -EINVAL;
     }
     uint32_t ro_compat = fs->sb.s_feature_ro_compat & ~EXT2_FEATURE_RO_COMPAT_SUPPORTED;

@@ -8,7 +8,8 @@
  * subtrees straddling that boundary are walked down, one per level. Each
  * block is freed at most once: freeing a block twice is caught by the
  * bitmap (ext2_block_free) and stops the walk, which bounds the work on a
- * corrupted map. i_blocks drops by every block freed.
+ * corrupted map; a pointer back at an indirect block on the current path
+ * is refused too. i_blocks drops by every block freed.
  *
  * An extended attribute block (i_file_acl) may be shared between inodes:
  * its header holds a reference count (h_refcount); the last reference
@@ -31,7 +32,19 @@ struct truncate_walk {
     struct ext2_fs *fs;
     struct ext2_inode *in;
     uint64_t first_free; /* file blocks >= this go */
+    uint32_t path[3];    /* the indirect blocks being walked (pinned), from the top */
+    unsigned depth;
 };
+
+/* A corrupted map may point back at an indirect block being walked: never free that. */
+static bool walk_on_path(const struct truncate_walk *w, uint32_t block)
+{
+    for (unsigned i = 0; i < w->depth; i++) {
+        if (w->path[i] == block)
+            return true;
+    }
+    return false;
+}
 
 /* Gives one block back and drops i_blocks. */
 static int walk_free_block(struct truncate_walk *w, uint32_t block)
@@ -64,6 +77,7 @@ static int walk_indirect(struct truncate_walk *w, uint32_t block, unsigned depth
         return err;
     uint32_t *entries = b->data;
     uint64_t child_span = subtree_span(w->fs, depth - 1);
+    w->path[w->depth++] = block;
     for (uint32_t i = 0; i < w->fs->ptrs_per_block && !err; i++) {
         uint64_t child_base = base + i * child_span;
         if (entries[i] == 0 || child_base + child_span <= w->first_free)
@@ -75,6 +89,7 @@ static int walk_indirect(struct truncate_walk *w, uint32_t block, unsigned depth
             bcache_dirty(b);
         }
     }
+    w->depth--;
     bcache_release(b);
     return err;
 }
@@ -88,6 +103,8 @@ static int walk_subtree(struct truncate_walk *w, uint32_t block, unsigned depth,
                         bool *gone)
 {
     int err = ext2_check_data_block(w->fs, block, w->in->ino, depth ? "indirect" : "data");
+    if (!err && walk_on_path(w, block))
+        err = ext2_corrupt(w->fs, "inode %u: block %u points back at itself", w->in->ino, block);
     if (err) {
         *gone = true; /* a bad pointer maps nothing: drop it */
         return err;
@@ -106,7 +123,7 @@ static int walk_subtree(struct truncate_walk *w, uint32_t block, unsigned depth,
 /* Frees every block of in's map from file block first_free on. */
 static int free_blocks_from(struct ext2_fs *fs, struct ext2_inode *in, uint64_t first_free)
 {
-    struct truncate_walk w = { fs, in, first_free };
+    struct truncate_walk w = { .fs = fs, .in = in, .first_free = first_free };
     uint64_t base = 0;
     int err = 0;
     for (uint32_t slot = 0; slot < EXT2_N_BLOCKS && !err; slot++) {
