@@ -6,7 +6,9 @@
  * its kernel stack. (Counting only resident pages made a fork bomb's
  * processes look free: each costs a kernel stack and a few page tables, and
  * the killer kept picking the 56 kB process that happened to fault.) init
- * (pid 1) is never chosen.
+ * (pid 1) is never chosen; on a tie the process whose fault failed is (a
+ * forked child that shares all its parent's pages scores the same as the
+ * parent: it is the child that asked for more).
  *
  * One victim at a time (Linux's oom_victims): while the last one has not
  * exited, a process whose fault fails again sleeps until it has, then
@@ -51,7 +53,10 @@ static void consider(struct proc *p, void *arg)
 
 struct proc *oom_choose_victim(void)
 {
+    struct proc *self = proc_current();
     struct choice c = { NULL, 0 };
+    if (self && self->pid != 1 && !self->killed) /* ties go to the process that ran out */
+        c = (struct choice){ self, oom_badness(self) };
     proc_for_each(consider, &c);
     return c.best;
 }

@@ -12,7 +12,10 @@ struct proc;
 
 /* Pages that killing p would free: resident pages, page-table frames, kernel stack. */
 uint64_t oom_badness(struct proc *p);
-/* The process with the highest badness, never init nor one already killed; NULL if none. */
+/*
+ * The process with the highest badness, never init nor one already killed
+ * (the current process on a tie); NULL if none.
+ */
 struct proc *oom_choose_victim(void);
 /*
  * Called by the current process when its user page fault ran out of
