@@ -67,6 +67,7 @@ KERNEL_C_SRCS := \
 	kernel/fs/procfs_mm.c \
 	kernel/fs/initramfs.c \
 	kernel/fs/sys_fs.c \
+	kernel/fs/sys_statx.c \
 	kernel/tests/basics_test.c \
 	kernel/tests/vfs_test.c \
 	kernel/tests/procfs_test.c \

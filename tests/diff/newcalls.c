@@ -2,7 +2,8 @@
  * newcalls - system calls mica gained for issue 20, and limits: sysinfo and
  * times (checked against /proc and the clocks, since their numbers differ
  * between machines), RLIMIT_NOFILE up to fs.nr_open, and writes to /proc's
- * read-only files. One line per check: "name: result".
+ * read-only files, and statx (against stat, and its errors). One line per
+ * check: "name: result".
  *
  * The hard RLIMIT_NOFILE is only ever lowered here: raising it needs
  * CAP_SYS_RESOURCE, which a container's root may lack (mica's root has
@@ -14,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/times.h>
@@ -184,11 +187,97 @@ static void check_proc_writes(void)
         }
 }
 
+/* ---- statx ------------------------------------------------------------------------------ */
+
+/* Linux's struct statx (<linux/stat.h>; this musl's headers may not have it). */
+struct statx_ts {
+    long long tv_sec;
+    unsigned tv_nsec;
+    int reserved;
+};
+
+struct kstatx {
+    unsigned stx_mask, stx_blksize;
+    unsigned long long stx_attributes;
+    unsigned stx_nlink, stx_uid, stx_gid;
+    unsigned short stx_mode, pad1;
+    unsigned long long stx_ino, stx_size, stx_blocks, stx_attributes_mask;
+    struct statx_ts stx_atime, stx_btime, stx_ctime, stx_mtime;
+    unsigned stx_rdev_major, stx_rdev_minor, stx_dev_major, stx_dev_minor;
+    unsigned long long stx_mnt_id, spare[13];
+};
+
+#define STATX_BASIC_STATS 0x7ffu
+#define STATX_MNT_ID 0x1000u
+#define statx kstatx
+
+static const char *statx_of(int dirfd, const char *path, int flags, unsigned mask, struct statx *stx)
+{
+    return result(syscall(SYS_statx, dirfd, path, flags, mask, stx));
+}
+
+/* Whether statx's fields say what stat's do. */
+static const char *same_as_stat(const struct statx *x, const struct stat *st)
+{
+    int same = x->stx_mode == st->st_mode && x->stx_nlink == st->st_nlink &&
+               x->stx_uid == st->st_uid && x->stx_gid == st->st_gid &&
+               x->stx_ino == st->st_ino && (long)x->stx_size == st->st_size &&
+               (long)x->stx_blocks == st->st_blocks && (long)x->stx_blksize == st->st_blksize &&
+               x->stx_mtime.tv_sec == st->st_mtim.tv_sec &&
+               x->stx_mtime.tv_nsec == (unsigned)st->st_mtim.tv_nsec &&
+               x->stx_ctime.tv_sec == st->st_ctim.tv_sec &&
+               x->stx_dev_major == major(st->st_dev) && x->stx_dev_minor == minor(st->st_dev) &&
+               x->stx_rdev_major == major(st->st_rdev) && x->stx_rdev_minor == minor(st->st_rdev);
+    return same ? "yes" : "no";
+}
+
+static void check_statx(void)
+{
+    static char data[5000];
+    int fd = open("statx.dat", O_RDWR | O_CREAT | O_TRUNC, 0640);
+    write(fd, data, sizeof(data));
+    struct statx x;
+    struct stat st;
+    fstat(fd, &st);
+    report("statx file", "%s", statx_of(AT_FDCWD, "statx.dat", 0, STATX_BASIC_STATS, &x));
+    report("statx file: same as stat", "%s", same_as_stat(&x, &st));
+    report("statx file: basic stats, mount id in mask", "%s %s",
+           (x.stx_mask & STATX_BASIC_STATS) == STATX_BASIC_STATS ? "yes" : "no",
+           x.stx_mask & STATX_MNT_ID ? "yes" : "no");
+    /* (what a mask of 0 fills depends on the filesystem: some leave the times out) */
+    report("statx AT_EMPTY_PATH on the fd", "%s", statx_of(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &x));
+    report("statx AT_EMPTY_PATH: same as stat", "%s", same_as_stat(&x, &st));
+    report("statx NULL path, AT_EMPTY_PATH", "%s", statx_of(fd, NULL, AT_EMPTY_PATH, STATX_BASIC_STATS, &x));
+    report("statx NULL path", "%s", statx_of(fd, NULL, 0, STATX_BASIC_STATS, &x));
+    report("statx empty path", "%s", statx_of(AT_FDCWD, "", 0, STATX_BASIC_STATS, &x));
+    report("statx relative to a file", "%s", statx_of(fd, "x", 0, STATX_BASIC_STATS, &x));
+    report("statx relative to a closed fd", "%s", statx_of(999, "x", 0, STATX_BASIC_STATS, &x));
+    report("statx absolute path, closed dirfd", "%s", statx_of(999, "/", 0, STATX_BASIC_STATS, &x));
+    report("statx missing", "%s", statx_of(AT_FDCWD, "no-such-file", 0, STATX_BASIC_STATS, &x));
+    report("statx flags 0x1", "%s", statx_of(AT_FDCWD, "statx.dat", 1, STATX_BASIC_STATS, &x));
+    report("statx FORCE_SYNC|DONT_SYNC", "%s", statx_of(AT_FDCWD, "statx.dat", 0x6000, STATX_BASIC_STATS, &x));
+    report("statx DONT_SYNC", "%s", statx_of(AT_FDCWD, "statx.dat", 0x4000, STATX_BASIC_STATS, &x));
+    report("statx mask bit 31", "%s", statx_of(AT_FDCWD, "statx.dat", 0, 0x80000000u, &x));
+    report("statx bad buffer", "%s",
+           statx_of(AT_FDCWD, "statx.dat", 0, STATX_BASIC_STATS, (struct statx *)KERNEL_PTR));
+    report("statx bad path pointer", "%s", statx_of(AT_FDCWD, (char *)KERNEL_PTR, 0, STATX_BASIC_STATS, &x));
+    close(fd);
+    unlink("statx.dat");
+    stat(".", &st);
+    report("statx .", "%s", statx_of(AT_FDCWD, ".", 0, STATX_BASIC_STATS, &x));
+    report("statx .: same as stat", "%s", same_as_stat(&x, &st));
+    stat("/dev/null", &st);
+    const char *rc = statx_of(AT_FDCWD, "/dev/null", 0, STATX_BASIC_STATS, &x);
+    report("statx /dev/null", "%s, rdev %u:%u, same as stat: %s", rc, x.stx_rdev_major,
+           x.stx_rdev_minor, same_as_stat(&x, &st));
+}
+
 int main(void)
 {
     check_sysinfo();
     check_times();
     check_nofile();
     check_proc_writes();
+    check_statx();
     return 0;
 }
