@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -272,6 +273,98 @@ static void check_statx(void)
            x.stx_rdev_minor, same_as_stat(&x, &st));
 }
 
+/* ---- what madvise does (errno_table checks only its errors) ---------------------------- */
+
+/* The VmFlags line of the smaps entry for addr has flag ("dc", "wf"). */
+static const char *vmflag(void *addr, const char *flag)
+{
+    static char text[1 << 16];
+    char head[32], want[8];
+    int fd = open("/proc/self/smaps", O_RDONLY);
+    ssize_t n = 0, got;
+    while (fd >= 0 && n < (ssize_t)sizeof(text) - 1 &&
+           (got = read(fd, text + n, sizeof(text) - 1 - (size_t)n)) > 0)
+        n += got;
+    if (fd >= 0)
+        close(fd);
+    text[n > 0 ? n : 0] = 0;
+    snprintf(head, sizeof(head), "%lx-", (unsigned long)addr);
+    snprintf(want, sizeof(want), " %s ", flag);
+    char *at = strstr(text, head), *flags = at ? strstr(at, "VmFlags:") : NULL;
+    char *end = flags ? strchr(flags, '\n') : NULL;
+    if (!end)
+        return "no smaps entry";
+    *end = 0;
+    return strstr(flags, want) ? "yes" : "no";
+}
+
+/* Forks; the child reads the first byte of p: "'a'", "0" or "killed by signal N". */
+static const char *child_reads(const char *p)
+{
+    static char out[4][48];
+    static int next;
+    char *s = out[next++ % 4];
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(*(volatile const char *)p == 0 ? 100 : (unsigned char)*p);
+    int status;
+    waitpid(pid, &status, 0);
+    if (WIFSIGNALED(status))
+        snprintf(s, 48, "killed by signal %d", WTERMSIG(status));
+    else if (WEXITSTATUS(status) == 100)
+        snprintf(s, 48, "0");
+    else
+        snprintf(s, 48, "'%c'", WEXITSTATUS(status));
+    return s;
+}
+
+static void check_madvise_effects(void)
+{
+    long pg = sysconf(_SC_PAGESIZE);
+    char *p = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    p[0] = 'a';
+    p[pg] = 'b';
+    report("DONTFORK", "%s", result(madvise(p, pg, MADV_DONTFORK)));
+    report("DONTFORK: smaps dc, next page not", "%s %s", vmflag(p, "dc"), vmflag(p + pg, "dc"));
+    report("DONTFORK: the child reads", "%s, next page %s", child_reads(p), child_reads(p + pg));
+    const char *rc = result(madvise(p, pg, MADV_DOFORK)); /* (arguments run in any order) */
+    report("DOFORK: the child reads", "%s %s", rc, child_reads(p));
+    report("WIPEONFORK", "%s", result(madvise(p, 2 * pg, MADV_WIPEONFORK)));
+    report("WIPEONFORK: smaps wf", "%s", vmflag(p, "wf"));
+    report("WIPEONFORK: the child reads", "%s, the parent still '%c'", child_reads(p), p[0]);
+    rc = result(madvise(p, 2 * pg, MADV_KEEPONFORK));
+    report("KEEPONFORK: the child reads", "%s %s", rc, child_reads(p));
+    rc = result(madvise(p, pg, MADV_DONTNEED));
+    report("DONTNEED, then", "%s %d", rc, p[0]);
+    unsigned char vec[2];
+    report("POPULATE_WRITE", "%s", result(madvise(p, 2 * pg, 23)));
+    mincore(p, 2 * pg, vec);
+    report("POPULATE_WRITE: resident", "%d %d", vec[0] & 1, vec[1] & 1);
+    munmap(p, 2 * pg);
+    char *shm = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    shm[0] = 'x';
+    rc = result(madvise(shm, pg, MADV_REMOVE));
+    report("REMOVE shared memory, then", "%s %d", rc, shm[0]);
+    munmap(shm, pg);
+    int fd = open("remove.dat", O_RDWR | O_CREAT | O_TRUNC, 0600);
+    ftruncate(fd, 2 * pg);
+    char *f = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    f[0] = 'y';
+    f[pg] = 'z';
+    char c0 = 0, c1 = 0;
+    report("REMOVE file page", "%s", result(madvise(f, pg, MADV_REMOVE)));
+    pread(fd, &c0, 1, 0);
+    pread(fd, &c1, 1, pg);
+    struct stat st;
+    fstat(fd, &st);
+    report("REMOVE file page: read back", "%d '%c', mapped %d, size %ld", c0, c1, f[0],
+           (long)st.st_size);
+    munmap(f, 2 * pg);
+    close(fd);
+    unlink("remove.dat");
+}
+
 int main(void)
 {
     check_sysinfo();
@@ -279,5 +372,6 @@ int main(void)
     check_nofile();
     check_proc_writes();
     check_statx();
+    check_madvise_effects();
     return 0;
 }
