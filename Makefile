@@ -87,6 +87,7 @@ KERNEL_C_SRCS := \
 	kernel/fs/ext2_truncate.c \
 	kernel/fs/ext2_dir.c \
 	kernel/fs/ext2_namei.c \
+	kernel/fs/sys_statx.c \
 	kernel/tests/basics_test.c \
 	kernel/tests/vfs_test.c \
 	kernel/tests/procfs_test.c \
@@ -339,6 +340,7 @@ help:
 	@echo "                  PROG=NAME [ARGS=...] stops at build/user/bin/NAME's main; make gdb-tmux: split)"
 	@echo "make test         every test; ends with 'N passed, N failed'"
 	@echo "make host-tests   only the host unit tests (tests/, ASan+UBSan)"
+	@echo "make clock-test   ten minutes of sleep on mica timed by the host (within 1 s)"
 	@echo "make bench        benchmarks in guest instructions/op (qemu -icount shift=0)"
 	@echo "make deps         install the tools (scripts/deps.sh)"
 	@echo "make clean        remove $(O)/"

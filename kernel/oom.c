@@ -44,8 +44,7 @@ static void consider(struct proc *p, void *arg)
     if (p->pid == 1 || p->state == PROC_ZOMBIE || !p->mm || p->killed)
         return;
     uint64_t score = oom_badness(p);
-    /* on a tie the process that faulted goes: after a fork, parent and child score alike */
-    if (score > c->best_score || (score == c->best_score && p == proc_current())) {
+    if (score > c->best_score) {
         c->best = p;
         c->best_score = score;
     }

@@ -288,6 +288,8 @@ static const struct {
     [ENOTSOCK] = { "ENOTSOCK", "Socket operation on non-socket" },
     [EOPNOTSUPP] = { "EOPNOTSUPP", "Operation not supported" },
     [ETIMEDOUT] = { "ETIMEDOUT", "Connection timed out" },
+    /* kernel-internal (include/kernel/errno.h): a poll or select a signal interrupted */
+    [ERESTARTNOHAND] = { "ERESTARTNOHAND", "To be restarted if no handler" },
 };
 
 /* Prints a flag set (see struct flag): "PROT_READ|PROT_WRITE", "0", "O_RDONLY|0x40000000". */

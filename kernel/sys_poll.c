@@ -242,7 +242,8 @@ static long do_select(int n, vaddr_t uin, vaddr_t uout, vaddr_t uex, uint64_t de
 {
     if (n < 0)
         return -EINVAL;
-    n = MIN(n, files_limit()); /* Linux: no further than the descriptor table */
+    struct files *table = proc_current()->files;
+    n = MIN(n, table ? table->capacity : 0); /* Linux: bits past the table are not looked at */
     struct fd_sets s = { .words = ALIGN_UP((size_t)n, BITS_PER_WORD) / BITS_PER_WORD + 1 };
     uint64_t *all = kzalloc(6 * s.words * sizeof(uint64_t));
     if (!all)

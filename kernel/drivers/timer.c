@@ -5,7 +5,9 @@
  * down to TIMER_HZ interrupts a second. `ticks` only ever increases. Each
  * tick is charged to the running process (user or system time), ends its
  * time slice if it was in user mode, and wakes processes that sleep on
- * timer_channel() (nanosleep).
+ * timer_channel() (nanosleep) and the poll/select and futex waiters that
+ * have a timeout. Ticks are not a clock (QEMU can lose them): time is
+ * read from the TSC (kernel/time.c).
  */
 #include <arch/x86.h>
 #include <kernel/timer.h>

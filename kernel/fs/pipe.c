@@ -13,7 +13,8 @@
  * `readers` and `writers` count the open files of each end; the pipe lives
  * in an anonymous FIFO inode both ends reference and is freed with it.
  * Readers wait for bytes, writers for a free slot; both sleep on the
- * pipe's address and every change wakes them all to check again.
+ * pipe's address and every change wakes them all to check again (and
+ * poll/select waiters: pipe_wakeup).
  */
 #include <kernel/errno.h>
 #include <kernel/file.h>

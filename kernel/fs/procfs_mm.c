@@ -247,7 +247,9 @@ static void smaps_vmflags(struct procfs_buf *buf, const struct vma *vma)
         { f & VM_MAYEXEC, "me" },
         { shared, "ms" },
         { f & VM_GROWSDOWN, "gd" },
+        { f & VM_DONTCOPY, "dc" }, /* MADV_DONTFORK */
         { !shared && (f & VM_WRITE), "ac" }, /* VM_ACCOUNT: private writable memory is committed */
+        { f & VM_WIPEONFORK, "wf" },
     };
     procfs_printf(buf, "VmFlags: ");
     for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)

@@ -8,6 +8,7 @@
 #include <kernel/ksyms.h>
 #include <kernel/ktest.h>
 #include <kernel/signal.h>
+#include <kernel/time.h>
 #include <memlayout.h>
 #include <kernel/timer.h>
 #include <lib/format.h>
@@ -70,4 +71,20 @@ KTEST(signal_user_rip)
     KEXPECT(!signal_user_rip_ok(0xffff7ffffffff000ul));
     KEXPECT(signal_user_rip_ok(DIRECT_MAP_BASE)); /* canonical: a user-mode page fault */
     KEXPECT(signal_user_rip_ok(~0ul));
+}
+
+/* The TSC clock (kernel/time.c): a sane rate, and it moves while ticks go by. */
+KTEST(time_tsc_clock)
+{
+    KEXPECT(time_tsc_hz() > 10000000ul && time_tsc_hz() < 100000000000ul);
+    uint64_t ns = time_monotonic_ns(), start = timer_ticks();
+    while (timer_ticks() < start + 10)
+        __asm__ volatile("sti; hlt" ::: "memory");
+    uint64_t elapsed = time_monotonic_ns() - ns;
+    /*
+     * Ten ticks are nominally 100 ms, but QEMU delays ticks it could not
+     * deliver and then sends them in a burst: only a loose check is sound.
+     */
+    KEXPECT(elapsed > 1000000ul && elapsed < 30000000000ul);
+    KEXPECT(time_realtime_ns() > time_monotonic_ns());
 }

@@ -1,9 +1,10 @@
 /*
  * errno_table - the memory and process-setup system calls over generated
  * argument combinations: madvise, mincore, msync, mmap, munmap, mprotect,
- * brk and arch_prctl. Each case prints one line,
+ * brk and arch_prctl. The cases of one row of a table share a line,
  *
- *     call(ARG, ARG, ...) = ok | ERRNO [detail]
+ *     # COLUMN: name1 name2 ...                 (once per table)
+ *     call(ARG, ARG, COLUMN): ok ERRNO ...      (a result per column, "-": skipped)
  *
  * with the arguments named symbolically (no address ever prints), so the
  * output on Linux and on mica can be compared line by line.
@@ -166,11 +167,44 @@ static void make_file(void)
         must(write(file_rw, page, sizeof(page)) == PG ? 0 : -1, "write");
 }
 
-static void line(const char *call, const char *args, long rc, const char *detail)
+/*
+ * Output: one line per row of cases that differ only in their last varying
+ * argument, "call(A, B, COLUMN): r1 r2 ...", the results in the order of
+ * that table's header line "# COLUMN: name1 name2 ...". (One line per case
+ * made the output, sent over mica's serial console, the slowest part.)
+ */
+#define SKIPPED (-2L) /* a cell left out (shown as "-"), so the columns stay in place */
+static char row_name[160];
+static char row_text[2048];
+
+static void row_flush(void)
 {
-    printf("%s(%s) = %s%s%s\n", call, args, rc == -1 ? errno_name(errno) : "ok",
-           detail[0] ? " " : "", detail);
-    ncases++;
+    if (row_name[0])
+        printf("%s:%s\n", row_name, row_text);
+    row_name[0] = row_text[0] = 0;
+}
+
+static void header(const char *column, const struct named *names, size_t n)
+{
+    row_flush();
+    printf("# %s:", column);
+    for (size_t i = 0; i < n; i++)
+        printf(" %s", names[i].name);
+    printf("\n");
+}
+
+/* Adds a case's result (and detail) to the row named row, starting a new line if it is another row. */
+static void cell(const char *row, long rc, const char *detail)
+{
+    if (strcmp(row, row_name) != 0) {
+        row_flush();
+        snprintf(row_name, sizeof(row_name), "%s", row);
+    }
+    size_t used = strlen(row_text);
+    snprintf(row_text + used, sizeof(row_text) - used, " %s%s%s",
+             rc == SKIPPED ? "-" : rc == -1 ? errno_name(errno) : "ok", detail[0] ? "/" : "",
+             detail);
+    ncases += rc != SKIPPED;
 }
 
 /* ---- madvise ---------------------------------------------------------------------- */
@@ -185,21 +219,21 @@ static const struct named advices[] = {
 
 static void madvise_table(void)
 {
-    char args[128];
+    char row[128];
+    header("ADVICE", advices, N(advices));
     for (size_t a = 0; a < N(addrs); a++)
         for (size_t l = 0; l < N(lens); l++)
             for (size_t v = 0; v < N(advices); v++) {
                 if (!safe_range(addrs[a].value, lens[l].value))
                     continue;
                 fixture();
-                snprintf(args, sizeof(args), "%s, %s, %s", addrs[a].name, lens[l].name,
-                         advices[v].name);
+                snprintf(row, sizeof(row), "madvise(%s, %s, ADVICE)", addrs[a].name, lens[l].name);
                 long rc = syscall(SYS_madvise, addrs[a].value, lens[l].value, advices[v].value);
                 /* hints and unknown advice change nothing; everything else may */
                 if (advices[v].value > 3 && advices[v].value != 5 && advices[v].value != 6 &&
                     advices[v].value != 7 && advices[v].value != 99 && advices[v].value != -1ul)
                     dirty |= touches_fixture(addrs[a].value, lens[l].value);
-                line("madvise", args, rc, "");
+                cell(row, rc, "");
             }
 }
 
@@ -217,20 +251,20 @@ static const struct named vecs[] = {
 
 static void mincore_table(void)
 {
-    char args[128], detail[80];
+    char row[128], detail[80];
+    header("VEC", vecs, N(vecs));
     for (size_t a = 0; a < N(addrs); a++)
         for (size_t l = 0; l < N(lens); l++)
             for (size_t v = 0; v < N(vecs); v++) {
                 fixture();
                 memset(vec_buf, 7, sizeof(vec_buf));
-                snprintf(args, sizeof(args), "%s, %s, %s", addrs[a].name, lens[l].name,
-                         vecs[v].name);
+                snprintf(row, sizeof(row), "mincore(%s, %s, VEC)", addrs[a].name, lens[l].name);
                 long rc = syscall(SYS_mincore, addrs[a].value, lens[l].value, vecs[v].value);
                 detail[0] = 0;
                 if (rc == 0 && v == 0 && a == 1) /* residency of private anonymous pages */
                     for (int i = 0; i < 4 && i < (int)sizeof(detail) - 1; i++)
                         detail[i] = vec_buf[i] == 7 ? '-' : '0' + (vec_buf[i] & 1), detail[i + 1] = 0;
-                line("mincore", args, rc, detail);
+                cell(row, rc, detail);
             }
 }
 
@@ -242,17 +276,17 @@ static const struct named msync_flags[] = {
 
 static void msync_table(void)
 {
-    char args[128];
+    char row[128];
+    header("FLAGS", msync_flags, N(msync_flags));
     for (size_t a = 0; a < N(addrs); a++)
         for (size_t l = 0; l < N(lens); l++)
             for (size_t f = 0; f < N(msync_flags); f++) {
                 if (!safe_range(addrs[a].value, lens[l].value))
                     continue;
                 fixture();
-                snprintf(args, sizeof(args), "%s, %s, %s", addrs[a].name, lens[l].name,
-                         msync_flags[f].name);
-                line("msync", args, syscall(SYS_msync, addrs[a].value, lens[l].value,
-                                            msync_flags[f].value), "");
+                snprintf(row, sizeof(row), "msync(%s, %s, FLAGS)", addrs[a].name, lens[l].name);
+                cell(row, syscall(SYS_msync, addrs[a].value, lens[l].value, msync_flags[f].value),
+                     "");
             }
 }
 
@@ -267,24 +301,33 @@ static const struct named prots[] = {
 
 static void munmap_mprotect_table(void)
 {
-    char args[128];
+    char row[128];
+    header("LEN", lens, N(lens));
+    for (size_t a = 0; a < N(addrs); a++)
+        for (size_t l = 0; l < N(lens); l++) {
+            if (!safe_range(addrs[a].value, lens[l].value)) {
+                snprintf(row, sizeof(row), "munmap(%s, LEN)", addrs[a].name);
+                cell(row, SKIPPED, "");
+                continue;
+            }
+            fixture();
+            snprintf(row, sizeof(row), "munmap(%s, LEN)", addrs[a].name);
+            long rc = syscall(SYS_munmap, addrs[a].value, lens[l].value);
+            dirty |= rc == 0 && touches_fixture(addrs[a].value, lens[l].value);
+            cell(row, rc, "");
+        }
+    header("PROT", prots, N(prots));
     for (size_t a = 0; a < N(addrs); a++)
         for (size_t l = 0; l < N(lens); l++) {
             if (!safe_range(addrs[a].value, lens[l].value))
                 continue;
-            fixture();
-            snprintf(args, sizeof(args), "%s, %s", addrs[a].name, lens[l].name);
-            long rc = syscall(SYS_munmap, addrs[a].value, lens[l].value);
-            dirty |= rc == 0 && touches_fixture(addrs[a].value, lens[l].value);
-            line("munmap", args, rc, "");
+            snprintf(row, sizeof(row), "mprotect(%s, %s, PROT)", addrs[a].name, lens[l].name);
             for (size_t p = 0; p < N(prots); p++) {
                 fixture();
-                snprintf(args, sizeof(args), "%s, %s, %s", addrs[a].name, lens[l].name,
-                         prots[p].name);
-                rc = syscall(SYS_mprotect, addrs[a].value, lens[l].value, prots[p].value);
+                long rc = syscall(SYS_mprotect, addrs[a].value, lens[l].value, prots[p].value);
                 /* ENOMEM, EACCES: some VMAs may have changed before it */
                 dirty |= (rc == 0 || errno != EINVAL) && touches_fixture(addrs[a].value, lens[l].value);
-                line("mprotect", args, rc, "");
+                cell(row, rc, "");
             }
         }
 }
@@ -323,19 +366,23 @@ static void unmap_result(long rc, unsigned long len)
 
 static void mmap_placement_table(void)
 {
-    char args[160];
+    char row[160];
+    header("TYPE", mmap_types, N(mmap_types));
     for (size_t a = 0; a < N(mmap_addrs); a++)
         for (size_t l = 0; l < N(mmap_lens); l++)
             for (size_t t = 0; t < N(mmap_types); t++) {
+                snprintf(row, sizeof(row), "mmap(%s, %s, RW, TYPE, -1, 0)", mmap_addrs[a].name,
+                         mmap_lens[l].name);
                 if ((mmap_types[t].value & (MAP_FIXED | MAP_FIXED_NOREPLACE)) &&
-                    mmap_addrs[a].value < 0x10000)
-                    continue; /* vm.mmap_min_addr and privileges decide: issue 19's tests */
+                    mmap_addrs[a].value < 0x10000) {
+                    /* vm.mmap_min_addr and privileges decide: issue 19's tests */
+                    cell(row, SKIPPED, "");
+                    continue;
+                }
                 fixture();
-                snprintf(args, sizeof(args), "%s, %s, RW, %s, -1, 0", mmap_addrs[a].name,
-                         mmap_lens[l].name, mmap_types[t].name);
                 long rc = syscall(SYS_mmap, mmap_addrs[a].value, mmap_lens[l].value,
                                   PROT_READ | PROT_WRITE, mmap_types[t].value, -1, 0);
-                line("mmap", args, rc, "");
+                cell(row, rc, "");
                 unmap_result(rc, mmap_lens[l].value);
             }
 }
@@ -370,20 +417,22 @@ static void mmap_file_table(void)
         { "closed", 999 },
         { "-1", -1 },
     };
-    char args[160];
+    char row[160];
+    header("OFFSET", offsets, N(offsets));
     for (size_t f = 0; f < N(fds); f++)
         for (size_t t = 0; t < N(file_types); t++)
             for (size_t p = 0; p < 4; p++)
-                for (size_t o = 0; o < N(offsets); o++)
-                    for (int l = 0; l < 2; l++) {
-                        unsigned long len = l ? PG : 0;
-                        snprintf(args, sizeof(args), "NULL, %s, %s, %s, %s, %s", l ? "pg" : "0",
-                                 prots[p].name, file_types[t].name, fds[f].name, offsets[o].name);
+                for (int l = 0; l < 2; l++) {
+                    unsigned long len = l ? PG : 0;
+                    snprintf(row, sizeof(row), "mmap(NULL, %s, %s, %s, %s, OFFSET)", l ? "pg" : "0",
+                             prots[p].name, file_types[t].name, fds[f].name);
+                    for (size_t o = 0; o < N(offsets); o++) {
                         long rc = syscall(SYS_mmap, 0, len, prots[p].value, file_types[t].value,
                                           fds[f].fd, offsets[o].value);
-                        line("mmap", args, rc, "");
+                        cell(row, rc, "");
                         unmap_result(rc, len);
                     }
+                }
 }
 
 /* ---- brk ------------------------------------------------------------------------------ */
@@ -399,6 +448,7 @@ static void brk_table(void)
         { "NULL", 0 }, { "top_page", TOP_PAGE }, { "noncanon", NONCANON }, { "kernel", KERNEL },
         { "stack-2MiB", 0 }, { "stack-64KiB", 0 },
     };
+    row_flush();
     must(syscall(SYS_munmap, ARENA, WINDOW), "munmap"); /* out of the heap's way */
     unsigned long start = syscall(SYS_brk, 0);
     char args[64];
@@ -449,9 +499,10 @@ static void arch_prctl_table(void)
     unsigned long fs;
     char args[64];
     must(syscall(SYS_arch_prctl, ARCH_GET_FS, &fs), "arch_prctl");
+    header("VALUE", values, N(values));
     for (size_t c = 0; c < N(codes); c++)
         for (size_t v = 0; v < N(values); v++) {
-            snprintf(args, sizeof(args), "%s, %s", codes[c].name, values[v].name);
+            snprintf(args, sizeof(args), "arch_prctl(%s, VALUE)", codes[c].name);
             /* GET_* write to the value: only the writable arena and bad pointers are asked */
             unsigned long value = values[v].value;
             if ((codes[c].value == ARCH_GET_FS || codes[c].value == ARCH_GET_GS) && v == 1) {
@@ -462,7 +513,7 @@ static void arch_prctl_table(void)
             raw_arch_prctl(ARCH_SET_FS, fs); /* musl's TLS, before errno is touched */
             raw_arch_prctl(ARCH_SET_GS, 0);
             errno = rc < 0 ? (int)-rc : 0;
-            line("arch_prctl", args, rc < 0 ? -1 : rc, "");
+            cell(args, rc < 0 ? -1 : rc, "");
         }
 }
 
@@ -479,6 +530,7 @@ int main(void)
     mmap_file_table();
     brk_table();
     arch_prctl_table();
+    row_flush();
     printf("%d cases\n", ncases);
     return 0;
 }

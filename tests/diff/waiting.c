@@ -3,7 +3,8 @@
  * waits and wakes: what is ready, what each call returns and writes back,
  * its errors, that it sleeps until the event or the timeout (times are
  * printed only as "within" checks), and that ppoll/pselect6 wait with the
- * mask they are given. One line per check: "name: result".
+ * mask they are given. One line per check: "name: result". Times are
+ * checked with wide upper bounds: make test runs on a busy machine.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -175,11 +176,11 @@ static void check_poll_calls(void)
     report("poll nfds above RLIMIT_NOFILE", "%s", result(syscall(SYS_poll, fds, 1 << 20, 0)));
     double t = now();
     report("poll timeout 200 ms", "%s", poll1(p[0], POLLIN, 200));
-    report("poll timeout 200 ms took 0.18..0.6 s", "%s", between(now() - t, 0.18, 0.6));
+    report("poll timeout 200 ms took 0.18..3 s", "%s", between(now() - t, 0.18, 3));
     t = now();
     pid_t child = write_later(p[1], 150);
     report("poll waits for a writer", "%s", poll1(p[0], POLLIN, 5000));
-    report("poll woke after 0.1..1 s", "%s", between(now() - t, 0.1, 1.0));
+    report("poll woke after 0.1..4 s", "%s", between(now() - t, 0.1, 4));
     waitpid(child, NULL, 0);
     char c;
     read(p[0], &c, 1);
@@ -200,7 +201,7 @@ static void check_ppoll(void)
     int p[2];
     pipe(p);
     struct pollfd fd = { p[0], POLLIN, 0 };
-    struct timespec ts = { 0, 300000000 };
+    struct timespec ts = { 3, 0 };
     sigset_t mask;
     sigemptyset(&mask);
     report("ppoll sigsetsize 4", "%s", result(syscall(SYS_ppoll, &fd, 1, &ts, &mask, 4)));
@@ -212,7 +213,7 @@ static void check_ppoll(void)
     long rc = syscall(SYS_ppoll, &fd, 1, &ts, NULL, 8);
     double left = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
     report("ppoll ready", "%ld %s", rc, events(fd.revents));
-    report("ppoll wrote back 0..0.25 s left", "%s", between(left, 0, 0.25));
+    report("ppoll wrote back 0.01..2.95 s left", "%s", between(left, 0.01, 2.95));
     waitpid(child, NULL, 0);
     /* SIGUSR1 blocked, unblocked only during the wait */
     sigset_t blocked, during, after;
@@ -262,20 +263,24 @@ static void check_select(void)
     FD_SET(30, &r);
     report("select a closed fd", "%s", result(syscall(SYS_select, 31, &r, NULL, NULL, &tv)));
     report("select nfds -1", "%s", result(syscall(SYS_select, -1, NULL, NULL, NULL, &tv)));
+    static unsigned long far[1024 / (8 * sizeof(unsigned long))];
+    far[900 / (8 * sizeof(unsigned long))] = 1ul << (900 % (8 * sizeof(unsigned long)));
+    report("select fd 900, past the descriptor table", "%ld",
+           syscall(SYS_select, 1024, far, NULL, NULL, &tv));
     struct timeval bad = { 0, 1000000 };
     report("select tv_usec 1e6", "%s", result(syscall(SYS_select, 0, NULL, NULL, NULL, &bad)));
     report("select bad set pointer", "%s",
            result(syscall(SYS_select, 1, KERNEL_PTR, NULL, NULL, &tv)));
     char c;
     read(p[0], &c, 1);
-    struct timeval wait = { 0, 500000 };
+    struct timeval wait = { 3, 0 };
     FD_ZERO(&r);
     FD_SET(p[0], &r);
     pid_t child = write_later(p[1], 100);
     rc = syscall(SYS_select, p[0] + 1, &r, NULL, NULL, &wait);
     double left = (double)wait.tv_sec + (double)wait.tv_usec / 1e6;
     report("select waits for a writer", "%ld r:%d", rc, FD_ISSET(p[0], &r));
-    report("select wrote back 0.05..0.45 s left", "%s", between(left, 0.05, 0.45));
+    report("select wrote back 0.01..2.95 s left", "%s", between(left, 0.01, 2.95));
     waitpid(child, NULL, 0);
     read(p[0], &c, 1);
     struct timeval t200 = { 0, 200000 };
@@ -285,7 +290,7 @@ static void check_select(void)
     rc = syscall(SYS_select, p[0] + 1, &r, NULL, NULL, &t200);
     report("select timeout 200 ms", "%ld r:%d left %ld.%06ld", rc, FD_ISSET(p[0], &r),
            (long)t200.tv_sec, (long)t200.tv_usec);
-    report("select timeout took 0.18..0.6 s", "%s", between(now() - t, 0.18, 0.6));
+    report("select timeout took 0.18..3 s", "%s", between(now() - t, 0.18, 3));
     /* pselect6 with SIGUSR1 unblocked only during the wait */
     sigset_t blocked, during, after;
     sigemptyset(&blocked);
@@ -329,7 +334,7 @@ static void check_futex(void)
     report("futex WAIT timeout 0", "%s", result(futex(&word, FUTEX_WAIT, 5, &t0, NULL, 0)));
     double t = now();
     report("futex WAIT timeout 100 ms", "%s", result(futex(&word, FUTEX_WAIT, 5, &t100, NULL, 0)));
-    report("futex WAIT timeout took 0.09..0.5 s", "%s", between(now() - t, 0.09, 0.5));
+    report("futex WAIT timeout took 0.09..3 s", "%s", between(now() - t, 0.09, 3));
     report("futex WAKE nobody", "%ld", futex(&word, FUTEX_WAKE, 1, NULL, NULL, 0));
     report("futex unaligned", "%s", result(futex((char *)&word + 1, FUTEX_WAIT, 5, NULL, NULL, 0)));
     report("futex kernel address", "%s",
