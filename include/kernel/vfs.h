@@ -163,6 +163,7 @@ struct inode {
     uint64_t dir_size;         /* st_size, as tmpfs counts it: 20 bytes per entry */
     const struct dir_ops *dir_ops;
     bool populated;            /* a disk directory's entries have been read */
+    bool populating;           /* ... are being read now (others wait) */
     struct super_block *mounted; /* a filesystem mounted on this directory */
 
     /* INODE_SYMLINK of the root ramfs: the target (kmalloc'd) */

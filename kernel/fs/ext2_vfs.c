@@ -14,6 +14,11 @@
  * with ext2_bmap and moved by kernel/fs/pageio.c; blocks are allocated
  * when a write is about to store into them (prepare_write), so a full
  * disk is ENOSPC at write() or SIGBUS at the store, never lost data later.
+ *
+ * One ext2 call at a time per filesystem: the ext2 code may sleep for the
+ * disk in the middle of changing a bitmap or a directory, so every call
+ * into it is made holding the mount's lock (fs_lock). Nothing here takes
+ * another lock while holding it, and the disk's completion needs none.
  */
 #include <kernel/bcache.h>
 #include <kernel/blk.h>
@@ -22,6 +27,7 @@
 #include <kernel/ext2.h>
 #include <kernel/ext2_vfs.h>
 #include <kernel/pageio.h>
+#include <kernel/sched.h>
 #include <kernel/vfs.h>
 #include <lib/string.h>
 #include <mm/frame.h>
@@ -40,9 +46,32 @@ uint32_t ext2_now(void)
     return (uint32_t)(vfs_now_ns() / NS_PER_SEC);
 }
 
-static struct ext2_fs *fs_of_sb(struct super_block *sb)
+/* What the super_block's fs_private points at. */
+struct ext2_mount {
+    struct ext2_fs *fs;
+    bool locked; /* a process is inside an ext2 call on this filesystem */
+};
+
+static struct ext2_mount *mount_of(struct super_block *sb)
 {
     return sb->fs_private;
+}
+
+/* Takes the filesystem's lock (sleeping while another process holds it) and returns its ext2 state. */
+static struct ext2_fs *fs_lock(struct super_block *sb)
+{
+    struct ext2_mount *m = mount_of(sb);
+    while (m->locked)
+        sleep_uninterruptible(m);
+    m->locked = true;
+    return m->fs;
+}
+
+static void fs_unlock(struct super_block *sb)
+{
+    struct ext2_mount *m = mount_of(sb);
+    m->locked = false;
+    wakeup(m);
 }
 
 static struct ext2_inode *e2(struct inode *ino)
@@ -50,10 +79,6 @@ static struct ext2_inode *e2(struct inode *ino)
     return ino->fs_private;
 }
 
-static struct ext2_fs *fs_of_inode(struct inode *ino)
-{
-    return fs_of_sb(ino->sb);
-}
 
 /* ---- inodes -------------------------------------------------------------------------- */
 
@@ -125,7 +150,9 @@ static int ext2_write_vfs_inode(struct inode *ino)
     e->raw.i_ctime = (uint32_t)(ino->ctime_ns / NS_PER_SEC);
     if (ino->kind == INODE_REGULAR)
         ext2_inode_set_size(e, ino->data->size);
-    return ext2_inode_write(fs_of_inode(ino), e);
+    int err = ext2_inode_write(fs_lock(ino->sb), e);
+    fs_unlock(ino->sb);
+    return err;
 }
 
 static void ext2_evict(struct inode *ino)
@@ -133,7 +160,8 @@ static void ext2_evict(struct inode *ino)
     if (ino->nlink == 0 && !(ino->sb->flags & MS_RDONLY)) {
         if (ino->data) /* its pages go unwritten: their blocks are about to be freed */
             vmobject_truncate(ino->data, 0);
-        int err = ext2_inode_delete(fs_of_inode(ino), e2(ino));
+        int err = ext2_inode_delete(fs_lock(ino->sb), e2(ino));
+        fs_unlock(ino->sb);
         if (err)
             kprintf("ext2: %s: cannot free inode %lu: error %d\n", ino->sb->source, ino->ino, err);
     }
@@ -205,7 +233,8 @@ static int entry_inode(struct super_block *sb, uint32_t ino_nr, struct inode **o
     if (*out)
         return 0;
     struct ext2_inode e;
-    int err = ext2_inode_read(fs_of_sb(sb), ino_nr, &e);
+    int err = ext2_inode_read(fs_lock(sb), ino_nr, &e);
+    fs_unlock(sb);
     if (err)
         return err;
     *out = make_inode(sb, &e, e.raw.i_links_count);
@@ -219,7 +248,8 @@ static int ext2_populate(struct inode *dir)
 {
     struct dir_listing l = { 0 };
     uint64_t pos = 0;
-    int err = ext2_readdir(fs_of_inode(dir), e2(dir), &pos, listing_add, &l);
+    int err = ext2_readdir(fs_lock(dir->sb), e2(dir), &pos, listing_add, &l);
+    fs_unlock(dir->sb);
     if (!err)
         err = l.error;
     const char *name = l.names;
@@ -240,9 +270,10 @@ static int ext2_populate(struct inode *dir)
 static int ext2_vfs_create(struct inode *dir, const char *name, uint32_t mode, struct inode **out)
 {
     struct ext2_inode e;
-    struct ext2_fs *fs = fs_of_inode(dir);
+    struct ext2_fs *fs = fs_lock(dir->sb);
     int err = (mode & S_IFMT) == S_IFDIR ? ext2_mkdir(fs, e2(dir), name, (uint16_t)mode, &e)
                                          : ext2_create(fs, e2(dir), name, (uint16_t)mode, &e);
+    fs_unlock(dir->sb);
     refresh(dir);
     if (err)
         return err;
@@ -252,16 +283,18 @@ static int ext2_vfs_create(struct inode *dir, const char *name, uint32_t mode, s
 
 static int ext2_vfs_link(struct inode *dir, const char *name, struct inode *target)
 {
-    int err = ext2_link(fs_of_inode(dir), e2(dir), name, e2(target));
+    int err = ext2_link(fs_lock(dir->sb), e2(dir), name, e2(target));
+    fs_unlock(dir->sb);
     refresh(dir);
     return err;
 }
 
 static int ext2_vfs_unlink(struct inode *dir, const char *name, struct inode *victim)
 {
-    struct ext2_fs *fs = fs_of_inode(dir);
+    struct ext2_fs *fs = fs_lock(dir->sb);
     int err = victim->kind == INODE_DIR ? ext2_rmdir(fs, e2(dir), name, e2(victim))
                                         : ext2_unlink(fs, e2(dir), name, e2(victim));
+    fs_unlock(dir->sb);
     refresh(dir);
     return err;
 }
@@ -269,8 +302,9 @@ static int ext2_vfs_unlink(struct inode *dir, const char *name, struct inode *vi
 static int ext2_vfs_rename(struct inode *old_dir, const char *old_name, struct inode *new_dir,
                            const char *new_name, struct inode *src, struct inode *target)
 {
-    int err = ext2_rename(fs_of_inode(old_dir), e2(old_dir), old_name, e2(new_dir), new_name,
+    int err = ext2_rename(fs_lock(old_dir->sb), e2(old_dir), old_name, e2(new_dir), new_name,
                           e2(src), target ? e2(target) : NULL);
+    fs_unlock(old_dir->sb);
     refresh(old_dir);
     refresh(new_dir);
     return err;
@@ -280,7 +314,8 @@ static int ext2_vfs_symlink(struct inode *dir, const char *name, const char *tar
                             struct inode **out)
 {
     struct ext2_inode e;
-    int err = ext2_symlink(fs_of_inode(dir), e2(dir), name, target, &e);
+    int err = ext2_symlink(fs_lock(dir->sb), e2(dir), name, target, &e);
+    fs_unlock(dir->sb);
     refresh(dir);
     if (err)
         return err;
@@ -290,12 +325,15 @@ static int ext2_vfs_symlink(struct inode *dir, const char *name, const char *tar
 
 static int ext2_vfs_readlink(struct inode *ino, char *buf, size_t size)
 {
-    return ext2_readlink(fs_of_inode(ino), e2(ino), buf, size);
+    int n = ext2_readlink(fs_lock(ino->sb), e2(ino), buf, size);
+    fs_unlock(ino->sb);
+    return n;
 }
 
 static int ext2_vfs_truncate(struct inode *ino, uint64_t length)
 {
-    int err = ext2_truncate(fs_of_inode(ino), e2(ino), length);
+    int err = ext2_truncate(fs_lock(ino->sb), e2(ino), length);
+    fs_unlock(ino->sb);
     refresh(ino);
     return err;
 }
@@ -305,7 +343,8 @@ static int ext2_vfs_truncate(struct inode *ino, uint64_t length)
 static int ext2_vfs_statfs(struct super_block *sb, struct linux_statfs *st)
 {
     struct ext2_statfs s;
-    int err = ext2_statfs(fs_of_sb(sb), &s);
+    int err = ext2_statfs(fs_lock(sb), &s);
+    fs_unlock(sb);
     if (err)
         return err;
     st->f_type = EXT2_STATFS_MAGIC;
@@ -321,7 +360,11 @@ static int ext2_vfs_statfs(struct super_block *sb, struct linux_statfs *st)
 
 static int ext2_vfs_sync(struct super_block *sb)
 {
-    return (sb->flags & MS_RDONLY) ? 0 : ext2_sync_super(fs_of_sb(sb));
+    if (sb->flags & MS_RDONLY)
+        return 0;
+    int err = ext2_sync_super(fs_lock(sb));
+    fs_unlock(sb);
+    return err;
 }
 
 /* Read-only <-> read-write: the ext2 state is made again with the new mode (its inodes are ours). */
@@ -330,23 +373,22 @@ static int ext2_vfs_remount(struct super_block *sb, unsigned long flags)
     if (!(sb->flags & MS_RDONLY) == !(flags & MS_RDONLY))
         return 0;
     struct ext2_fs *fresh;
-    int err = ext2_unmount(fs_of_sb(sb));
+    int err = ext2_unmount(fs_lock(sb));
     if (!err)
         err = bcache_sync(sb->bdev);
     int mount_err = ext2_mount(sb->bdev, flags & MS_RDONLY, &fresh);
-    if (mount_err) { /* cannot go read-write: stay read-only */
+    if (mount_err) /* cannot go read-write: stay read-only */
         ext2_mount(sb->bdev, true, &fresh);
-        sb->fs_private = fresh;
-        return mount_err;
-    }
-    sb->fs_private = fresh;
-    return err;
+    mount_of(sb)->fs = fresh;
+    fs_unlock(sb);
+    return mount_err ? mount_err : err;
 }
 
 static void ext2_vfs_unmount(struct super_block *sb)
 {
     struct blk_device *dev = sb->bdev;
-    ext2_unmount(fs_of_sb(sb));
+    ext2_unmount(mount_of(sb)->fs);
+    kfree(mount_of(sb));
     bcache_sync(dev);
     struct blk_request flush = { .dev = dev, .op = BLK_FLUSH };
     if (blk_submit(&flush) == 0)
@@ -379,25 +421,29 @@ int ext2_vfs_mount(struct blk_device *dev, unsigned long flags, struct super_blo
     if (err)
         return err;
     struct super_block *sb = kzalloc(sizeof(*sb));
+    struct ext2_mount *m = kzalloc(sizeof(*m));
     struct ext2_inode root;
-    err = sb ? ext2_inode_read(fs, EXT2_ROOT_INO, &root) : -ENOMEM;
+    err = sb && m ? ext2_inode_read(fs, EXT2_ROOT_INO, &root) : -ENOMEM;
     if (!err && (root.raw.i_mode & S_IFMT) != S_IFDIR) {
         kprintf("ext2: %s: the root inode is not a directory\n", dev->name);
         err = -EINVAL;
     }
     if (err) {
         kfree(sb);
+        kfree(m);
         ext2_unmount(fs);
         return err;
     }
+    m->fs = fs;
     *sb = (struct super_block){ .type = "ext2", .flags = flags, .dev = dev->rdev,
-                                .ops = &ext2_fs_ops, .bdev = dev, .fs_private = fs,
+                                .ops = &ext2_fs_ops, .bdev = dev, .fs_private = m,
                                 .block_size = ext2_block_size(fs) };
     list_init(&sb->inodes);
     list_init(&sb->link);
     sb->root = make_inode(sb, &root, root.raw.i_links_count);
     if (!sb->root) {
         ext2_unmount(fs);
+        kfree(m);
         kfree(sb);
         return -ENOMEM;
     }
@@ -411,19 +457,20 @@ int ext2_vfs_mount(struct blk_device *dev, unsigned long flags, struct super_blo
 static int map_file_blocks(struct vm_object *obj, uint64_t index, struct page_blocks *out)
 {
     struct inode *ino = obj->private;
-    struct ext2_fs *fs = fs_of_inode(ino);
+    struct ext2_fs *fs = fs_lock(ino->sb);
     uint32_t bs = ext2_block_size(fs);
     uint64_t first = index * (PAGE_SIZE / bs);
     uint64_t file_blocks = (obj->size + bs - 1) / bs;
+    int err = 0;
     out->block_size = bs;
     out->count = 0;
-    for (unsigned j = 0; j < PAGE_SIZE / bs && first + j < file_blocks; j++) {
-        int err = ext2_bmap(fs, e2(ino), first + j, false, &out->block[j]);
-        if (err)
-            return err;
-        out->count = j + 1;
+    for (unsigned j = 0; j < PAGE_SIZE / bs && first + j < file_blocks && !err; j++) {
+        err = ext2_bmap(fs, e2(ino), first + j, false, &out->block[j]);
+        if (!err)
+            out->count = j + 1;
     }
-    return 0;
+    fs_unlock(ino->sb);
+    return err;
 }
 
 static int ext2_read_pages(struct vm_object *obj, uint64_t first, struct page **pages,
@@ -446,13 +493,14 @@ static int ext2_write_pages(struct vm_object *obj, uint64_t first, struct page *
 static int ext2_prepare_write(struct vm_object *obj, uint64_t pos, uint64_t len)
 {
     struct inode *ino = obj->private;
-    struct ext2_fs *fs = fs_of_inode(ino);
+    struct ext2_fs *fs = fs_lock(ino->sb);
     uint32_t bs = ext2_block_size(fs);
     int err = 0;
     for (uint64_t b = pos / bs; len && b <= (pos + len - 1) / bs && !err; b++) {
         uint64_t disk_block;
         err = ext2_bmap(fs, e2(ino), b, true, &disk_block);
     }
+    fs_unlock(ino->sb);
     refresh(ino);
     return err;
 }

@@ -31,6 +31,7 @@
 #include <kernel/proc.h>
 #include <kernel/procfs.h>
 #include <kernel/rtc.h>
+#include <kernel/sched.h>
 #include <kernel/timer.h>
 #include <kernel/time.h>
 #include <kernel/vfs.h>
@@ -400,19 +401,28 @@ void inode_discard(struct inode *ino)
     }
     inode_free(ino); /* evict frees the filesystem's copy; nlink > 0 keeps the disk's */
 }
-/* A disk directory's entries are read the first time they are needed. */
+/*
+ * A disk directory's entries are read the first time they are needed.
+ * Reading sleeps: a second process that needs the same directory then
+ * waits for the first one's listing instead of making another.
+ */
 static int dir_ready(struct inode *dir)
 {
     const struct fs_ops *ops = fs_of(dir);
-    if (!ops || dir->populated || dir->kind != INODE_DIR)
+    if (!ops || dir->kind != INODE_DIR)
         return 0;
+    while (dir->populating)
+        sleep_uninterruptible(dir);
+    if (dir->populated)
+        return 0;
+    dir->populating = true;
     int err = ops->populate(dir);
-    if (err) {
+    if (err)
         vfs_forget_entries(dir);
-        return err;
-    }
-    dir->populated = true;
-    return 0;
+    dir->populated = err == 0;
+    dir->populating = false;
+    wakeup(dir);
+    return err;
 }
 
 static int dir_link_new(struct inode *dir, const char *name, struct inode *child)
@@ -938,16 +948,25 @@ static int find_victim(struct walk *w, struct dir_entry **out)
     return *out ? 0 : -ENOENT;
 }
 
-/* Removes entry e (naming victim) from w's directory, on the disk first. */
+/*
+ * Removes entry e (naming victim) from w's directory, on the disk first.
+ * The disk call may sleep, and others may change the directory meanwhile:
+ * the entry is looked up again after it (the disk said the name still
+ * named victim, so an entry for it is there).
+ */
 static int remove_entry(struct walk *w, struct dir_entry *e)
 {
     struct inode *victim = e->inode;
     if (victim->mounted)
         return -EBUSY; /* a mount point */
     if (fs_of(w->dir)) {
+        inode_get(victim);
         int err = fs_of(w->dir)->unlink(w->dir, w->name, victim);
+        e = dir_find(w->dir, w->name);
+        inode_put(victim);
         if (err)
             return err;
+        assert(e && e->inode == victim);
     }
     inode_get(victim); /* freed below if that was its last name */
     dir_remove(w->dir, e);
@@ -1096,10 +1115,21 @@ static int rename_walked(struct walk *o, struct walk *n, unsigned flags)
     struct dir_entry *e = dir_entry_new(n->name);
     if (!e)
         return -ENOMEM;
-    if (fs_of(o->dir) &&
-        (err = fs_of(o->dir)->rename(o->dir, o->name, n->dir, n->name, src, target)) != 0) {
-        kfree(e);
-        return err;
+    if (fs_of(o->dir)) {
+        inode_get(src);
+        if (target)
+            inode_get(target);
+        err = fs_of(o->dir)->rename(o->dir, o->name, n->dir, n->name, src, target);
+        oe = dir_find(o->dir, o->name); /* the disk call slept: find the entries again */
+        ne = dir_find(n->dir, n->name);
+        inode_put(src);
+        if (target)
+            inode_put(target);
+        if (err) {
+            kfree(e);
+            return err;
+        }
+        assert(oe && oe->inode == src && (ne ? ne->inode : NULL) == target);
     }
     inode_get(src);
     if (target) {
