@@ -1089,6 +1089,7 @@ static const struct signature signatures[SYS_MAX] = {
     CALL(sync, R_DEC),
     CALL(mount, R_DEC, A_PATH, A_PATH, A_PATH, A_MOUNT_FLAGS, A_PATH),
     CALL(umount2, R_DEC, A_PATH, A_UMOUNT_FLAGS),
+    CALL(reboot, R_DEC, A_HEX, A_HEX, A_HEX, A_PTR),
     CALL(gettid, R_DEC),
     CALL(tkill, R_DEC, A_INT, A_SIGNAL),
     CALL(time, R_DEC, A_PTR),

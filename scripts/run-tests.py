@@ -18,6 +18,9 @@ Every check is one named test. The last line printed is exactly
                (stdout and stderr together) and exit status must be the same.
                One test diff/NAME per program; a mismatch prints a unified
                diff, Linux's side first.
+  disk tests   scripts/disk_tests.py: programs of tests/disk on mica with disks made
+               and checked on the host (corrupted images, a full and a read-only
+               filesystem, I/O errors, files surviving a power-off); disk/NAME.
   gdb          scripts/gdb-test.sh: gdb in batch mode breaks at kmain.
 
 Every boot's whole serial log is kept in BUILD/test-logs/NAME.log; a diff
@@ -40,6 +43,8 @@ import tempfile
 import sys
 import threading
 import time
+
+import disk_tests
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXIT_PASS, EXIT_FAIL, EXIT_PANIC = 33, 35, 37
@@ -528,6 +533,8 @@ def main():
                 results.fail(f"{boot.name}/e2fsck", fsck)
 
     run_diff_tests(build, results, args.only)
+    disk_tests.run_tests(build, args.only,
+                         lambda name, why: results.fail(name, why) if why else results.ok(name))
     run_gdb_test(build, results, args.only)
 
     if results.failures:

@@ -219,9 +219,9 @@ static int super_check_features(struct ext2_fs *fs, bool read_only)
         return -EINVAL;
     }
     uint32_t ro_compat = fs->sb.s_feature_ro_compat & ~EXT2_FEATURE_RO_COMPAT_SUPPORTED;
-    if (ro_compat && !read_only) {
+    if (ro_compat && !read_only) { /* EINVAL as Linux's ext2_fill_super (EROFS is remount's) */
         ext2_log(fs, "unsupported read-only features %#x: mount it read-only", ro_compat);
-        return -EROFS;
+        return -EINVAL;
     }
     return 0;
 }
