@@ -304,33 +304,43 @@ int vmobject_get_page(struct vm_object *obj, uint64_t index, enum vmobject_looku
 {
     if (major)
         *major = false;
-    struct page *page = vmobject_peek(obj, index);
-    if (!page && mode == VMOBJECT_FIND)
-        return -ENOENT;
-    if (!page && obj->ops && mode == VMOBJECT_CREATE) {
-        int err = read_missing(obj, index);
-        if (err)
-            return err;
-        page = vmobject_peek(obj, index);
-    } else if (!page) {
-        page = page_insert(obj, index, true);
-    }
-    if (!page)
-        return -ENOMEM;
-    frame_get(page);
-    if (page->flags & PG_LOCKED) {
-        vmobject_wait_page(page);
-        if (major)
-            *major = true;
-    }
-    if (page->flags & PG_ERROR) { /* the read failed: forget the page, let a later call retry */
+    for (int attempt = 0;; attempt++) {
+        struct page *page = vmobject_peek(obj, index);
+        if (!page && mode == VMOBJECT_FIND)
+            return -ENOENT;
+        if (!page && obj->ops && mode == VMOBJECT_CREATE) {
+            /* the second time alone: a request fails whole when any one of its sectors does */
+            int err = attempt ? read_range(obj, index, index + 1) : read_missing(obj, index);
+            if (err)
+                return err;
+            page = vmobject_peek(obj, index);
+        } else if (!page) {
+            page = page_insert(obj, index, true);
+        }
+        if (!page)
+            return -ENOMEM;
+        frame_get(page);
+        if (page->flags & PG_LOCKED) {
+            vmobject_wait_page(page);
+            if (major)
+                *major = true;
+        }
+        if (!(page->flags & PG_ERROR)) {
+            *out = page;
+            return 0;
+        }
+        /*
+         * The read failed: forget the page, so a later call retries. It may
+         * have failed for a neighbour's bad sector (readahead reads many
+         * pages in one request), so read it once more by itself before
+         * saying EIO, as Linux reads a page alone after a failed readahead.
+         */
         if (vmobject_peek(obj, index) == page)
             vmobject_remove_range(obj, index, index + 1);
         frame_put(page);
-        return -EIO;
+        if (attempt || mode != VMOBJECT_CREATE || !obj->ops)
+            return -EIO;
     }
-    *out = page;
-    return 0;
 }
 
 void vmobject_dirty_page(struct vm_object *obj __unused, struct page *page)

@@ -226,6 +226,46 @@ def nothing_lost(build, mode):
     return "; ".join(wrong) if wrong else None
 
 
+# ---- I/O errors ----------------------------------------------------------------------------
+
+def file_sector(image, path, file_block):
+    """The first 512-byte sector of block file_block of path in image (debugfs bmap)."""
+    block = int(debugfs(image, f"bmap {path} {file_block}").split()[0])
+    block_size = int(re.search(r"Block size:\s+(\d+)", debugfs(image, "stats")).group(1))
+    return block * block_size // 512, block_size
+
+
+def io_errors(build):
+    """A disk failing reads inside readbad.bin and writes inside writebad.bin (QEMU blkdebug)."""
+    name = "io-errors"
+    wd = work_dir(build, name)
+    src = os.path.join(wd, "src")
+    os.makedirs(src)
+    for n, file in ((11, "readbad.bin"), (12, "writebad.bin")):
+        with open(os.path.join(src, file), "wb") as f:
+            f.write(pattern(n, 0, 64 * 1024))
+    image = os.path.join(wd, "disk.img")
+    mke2fs(image, "8M", "-d", src)
+    read_sector, block_size = file_sector(image, "/readbad.bin", 21)
+    write_sector, _ = file_sector(image, "/writebad.bin", 30)
+    conf = os.path.join(wd, "blkdebug.conf")
+    with open(conf, "w") as f:
+        for op, sector in (("read", read_sector), ("write", write_sector)):
+            f.write(f'[inject-error]\nevent = "{op}_aio"\niotype = "{op}"\nerrno = "5"\n'
+                    f'sector = "{sector}"\n\n')
+    drive = f"file=blkdebug:{conf}:{image},if=none,id=bad,format=raw"
+    # byte offsets in the files of the bad sectors (file blocks 21 and 30)
+    args = [str(21 * block_size), str(30 * block_size)]
+    run = run_elf(build, name, "io_errors", args,
+                  extra_qemu=["-drive", drive, "-device", "virtio-blk-pci,drive=bad"],
+                  kernel_log=True)
+    failure = program_failures(run)
+    if failure:
+        return failure
+    problem = e2fsck_problem(image)
+    return "e2fsck -fn after the run:\n" + problem if problem else None
+
+
 # ---- the table -----------------------------------------------------------------------------
 
 def all_tests():
@@ -236,6 +276,7 @@ def all_tests():
         tests.append((f"fuzz-{i + 1}", lambda b, s=seeds, n=i: fuzz_batch(b, s, f"fuzz-{n + 1}")))
     tests.append(("nothing-lost-sync", lambda b: nothing_lost(b, "sync")))
     tests.append(("nothing-lost-fsync", lambda b: nothing_lost(b, "fsync")))
+    tests.append(("io-errors", io_errors))
     return tests
 
 
