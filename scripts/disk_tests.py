@@ -266,6 +266,47 @@ def io_errors(build):
     return "e2fsck -fn after the run:\n" + problem if problem else None
 
 
+# ---- full and read-only filesystems -------------------------------------------------------
+
+def full_fs(build):
+    """A 2 MiB disk with 64 inodes, filled by blocks and by inodes: e2fsck -fn clean after."""
+    wd = work_dir(build, "full")
+    image = os.path.join(wd, "disk.img")
+    mke2fs(image, "2M", "-N", "64")
+    run = run_elf(build, "full", "full_fs", [], [(image, False)], kernel_log=True)
+    failure = program_failures(run)
+    if failure:
+        return failure
+    problem = e2fsck_problem(image)
+    return "e2fsck -fn of the full filesystem:\n" + problem if problem else None
+
+
+def read_only(build, mode):
+    """ro-mount: a writable disk mounted MS_RDONLY; ro-device: a read-only device."""
+    name = f"read-only-{mode}"
+    wd = work_dir(build, name)
+    src = os.path.join(wd, "src")
+    os.makedirs(os.path.join(src, "dir"))
+    with open(os.path.join(src, "file.txt"), "w") as f:
+        f.write("read-only\n")
+    image = os.path.join(wd, "disk.img")
+    mke2fs(image, "4M", "-d", src)
+    before = hashlib.sha256(open(image, "rb").read()).hexdigest()
+    run = run_elf(build, name, "read_only", [mode], [(image, mode == "ro-device")],
+                  kernel_log=True)
+    failure = program_failures(run)
+    if failure:
+        return failure
+    problem = e2fsck_problem(image)
+    if problem:
+        return "e2fsck -fn after the run:\n" + problem
+    if mode == "ro-device" and hashlib.sha256(open(image, "rb").read()).hexdigest() != before:
+        return "the read-only device's image changed"
+    if mode == "ro-mount" and "file.txt" not in debugfs(image, "ls /newdir"):
+        return "the writes after mounting read-write again did not reach the disk"
+    return None
+
+
 # ---- the table -----------------------------------------------------------------------------
 
 def all_tests():
@@ -277,6 +318,9 @@ def all_tests():
     tests.append(("nothing-lost-sync", lambda b: nothing_lost(b, "sync")))
     tests.append(("nothing-lost-fsync", lambda b: nothing_lost(b, "fsync")))
     tests.append(("io-errors", io_errors))
+    tests.append(("full", full_fs))
+    tests.append(("read-only-mount", lambda b: read_only(b, "ro-mount")))
+    tests.append(("read-only-device", lambda b: read_only(b, "ro-device")))
     return tests
 
 

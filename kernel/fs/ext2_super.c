@@ -321,6 +321,10 @@ static int super_mark_mounted(struct ext2_fs *fs)
 
 static int mount_checked(struct ext2_fs *fs, bool read_only)
 {
+    if (!read_only && fs->dev->read_only) { /* Linux refuses to open the device for writing */
+        ext2_log(fs, "the device is read-only: mount it read-only");
+        return -EACCES;
+    }
     int err = super_read(fs);
     if (!err)
         err = super_check_format(fs);
@@ -328,10 +332,6 @@ static int mount_checked(struct ext2_fs *fs, bool read_only)
         err = super_check_geometry(fs);
     if (!err)
         err = super_check_features(fs, read_only);
-    if (!err && !read_only && fs->dev->read_only) {
-        ext2_log(fs, "the device is read-only: mount it read-only");
-        err = -EROFS;
-    }
     if (!err)
         err = groups_load(fs);
     if (!err)
