@@ -365,9 +365,9 @@ def run_boot(build, boot):
 
 # The differential tests: tests/diff/NAME.c, built into BUILD/diff/NAME (tests/diff/diff.mk).
 DIFF_TESTS = ["hello", "hello_pie", "malloc_heavy", "files", "pipes", "procs", "exec_errors",
-              "efault", "faults", "procfmt", "mmap"]
+              "efault", "faults", "procfmt", "mmap", "fs_links"]
 # NAME@ext2 runs program NAME on mica in /mnt, on a fresh ext2 disk (e2fsck -fn must be clean after)
-DISK_DIFF_TESTS = ["files@ext2", "mmap@ext2"]
+DISK_DIFF_TESTS = ["files@ext2", "mmap@ext2", "fs_links@ext2"]
 EXTRA_DIFF_TESTS = []  # --diff-extra NAME adds one
 DIFF_TIMEOUT = 60  # seconds, for each side
 DIFF_JOBS = 2

@@ -9,6 +9,7 @@
  *   - deleting gives every block and inode back (statfs counts them all)
  *     and the same writes fit again
  *   - a name of 256 bytes is ENAMETOOLONG, one of 255 is fine
+ *   - statfs says ext2 (f_type 0xef53), the image's block size, 255, 64 inodes
  *
  * The host then runs e2fsck -fn: the full filesystem must be consistent.
  */
@@ -116,6 +117,13 @@ int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     struct statfs empty = fs_state();
+    /* what the differential test fs_links cannot compare with the host's scratch dir */
+    CHECK(empty.f_type == 0xef53 && empty.f_bsize == 1024 && empty.f_frsize == 1024 &&
+              empty.f_namelen == 255 && empty.f_files == 64,
+          "statfs: f_type %#lx f_bsize %ld f_frsize %ld f_namelen %ld f_files %lu, expected "
+          "ext2's 0xef53, the image's 1024-byte blocks, 255, its 64 inodes",
+          (long)empty.f_type, (long)empty.f_bsize, (long)empty.f_frsize, (long)empty.f_namelen,
+          (unsigned long)empty.f_files);
     check_name_lengths();
     long first = fill_blocks("/mnt/fill");
     check_full();
