@@ -192,6 +192,16 @@ static const struct flag mount_flags[] = {
 static const struct flag umount_flags[] = {
     FLAG(MNT_FORCE), FLAG(MNT_DETACH), FLAG(MNT_EXPIRE), FLAG(UMOUNT_NOFOLLOW), END,
 };
+static const struct flag reboot_magics[] = {
+    { 0xfee1dead, ~0ul, "LINUX_REBOOT_MAGIC1" }, { 672274793, ~0ul, "LINUX_REBOOT_MAGIC2" },
+    { 85072278, ~0ul, "LINUX_REBOOT_MAGIC2A" }, { 369367448, ~0ul, "LINUX_REBOOT_MAGIC2B" },
+    { 537993216, ~0ul, "LINUX_REBOOT_MAGIC2C" }, END,
+};
+static const struct flag reboot_cmds[] = {
+    { 0x4321fedc, ~0ul, "LINUX_REBOOT_CMD_POWER_OFF" }, { 0x01234567, ~0ul, "LINUX_REBOOT_CMD_RESTART" },
+    { 0xcdef0123, ~0ul, "LINUX_REBOOT_CMD_HALT" }, { 0x89abcdef, ~0ul, "LINUX_REBOOT_CMD_CAD_ON" },
+    { 0, ~0ul, "LINUX_REBOOT_CMD_CAD_OFF" }, END,
+};
 static const struct flag statfs_types[] = {
     { EXT2_STATFS_MAGIC, ~0ul, "EXT2_SUPER_MAGIC" }, EXACT(RAMFS_MAGIC),
     EXACT(PROC_SUPER_MAGIC), { 0x01021994, ~0ul, "TMPFS_MAGIC" }, END,
@@ -905,7 +915,8 @@ enum arg_kind {
     A_SIGSET_IN, A_SIGSET_OUT, A_SIGACTION_IN, A_SIGACTION_OUT, A_SIGRETURN, A_WSTATUS,
     A_TIMESPEC_IN, A_TIMESPEC_OUT, A_TIMEVAL_OUT, A_STAT_OUT, A_PIPE_OUT, A_UTSNAME_OUT,
     A_DIRENTS_OUT, A_CWD_OUT, A_RLIMIT_IN, A_RLIMIT_OUT, A_CLONE_STACK, A_CLONE_FLAGS,
-    A_LINKAT_FLAGS, A_MOUNT_FLAGS, A_UMOUNT_FLAGS, A_UTIMES_IN, A_STATFS_OUT,
+    A_LINKAT_FLAGS, A_MOUNT_FLAGS, A_UMOUNT_FLAGS, A_UTIMES_IN, A_STATFS_OUT, A_REBOOT_MAGIC,
+    A_REBOOT_CMD,
     A_KINDS
 };
 
@@ -982,6 +993,8 @@ static const struct {
     [A_UMOUNT_FLAGS] = { print_flags, umount_flags, false },
     [A_UTIMES_IN] = { print_utimes, NULL, false },
     [A_STATFS_OUT] = { print_statfs, NULL, true },
+    [A_REBOOT_MAGIC] = { print_enum, reboot_magics, false },
+    [A_REBOOT_CMD] = { print_enum, reboot_cmds, false },
 };
 
 enum result_kind {
@@ -1089,7 +1102,7 @@ static const struct signature signatures[SYS_MAX] = {
     CALL(sync, R_DEC),
     CALL(mount, R_DEC, A_PATH, A_PATH, A_PATH, A_MOUNT_FLAGS, A_PATH),
     CALL(umount2, R_DEC, A_PATH, A_UMOUNT_FLAGS),
-    CALL(reboot, R_DEC, A_HEX, A_HEX, A_HEX, A_PTR),
+    CALL(reboot, R_DEC, A_REBOOT_MAGIC, A_REBOOT_MAGIC, A_REBOOT_CMD),
     CALL(gettid, R_DEC),
     CALL(tkill, R_DEC, A_INT, A_SIGNAL),
     CALL(time, R_DEC, A_PTR),

@@ -26,6 +26,7 @@ The images stay in BUILD/test-disks/disktests/, the serial logs in
 BUILD/test-logs/disktests/.
 """
 import argparse
+import concurrent.futures
 import hashlib
 import os
 import re
@@ -332,16 +333,24 @@ def missing_programs(build):
     return None
 
 
+JOBS = 2  # boots at a time, as the differential tests
+
+
 def run_tests(build, only, report):
-    """Runs the tests whose "disk/NAME" contains only; report(name, failure or None) for each."""
+    """Runs the tests whose "disk/NAME" contains only, JOBS at a time; report(name, failure
+    or None) for each, in the table's order."""
     tests = [(n, f) for n, f in all_tests() if not only or only in "disk/" + n]
     missing = missing_programs(build) if tests else None
-    for name, test in tests:
+
+    def one(test):
         try:
-            failure = missing or test(build)
+            return missing or test(build)
         except (subprocess.SubprocessError, OSError) as e:
-            failure = f"{type(e).__name__}: {e}"
-        report("disk/" + name, failure)
+            return f"{type(e).__name__}: {e}"
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=JOBS) as pool:
+        for (name, _), failure in zip(tests, pool.map(one, [f for _, f in tests])):
+            report("disk/" + name, failure)
 
 
 def main():
