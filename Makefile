@@ -180,6 +180,10 @@ include user/user.mk
 
 include tests/diff/diff.mk
 
+# Disk tests: static musl programs run on mica with prepared disks (see tests/disk/disk.mk)
+
+include tests/disk/disk.mk
+
 # ---------------------------------------------------------------------------
 # Boot image
 
@@ -314,13 +318,20 @@ host-tests: $(HOST_TESTS)
 	@for t in $(HOST_TESTS); do $$t || exit 1; done
 
 test: deps
-	@$(MAKE) --no-print-directory $(O)/mica.elf $(HOST_TESTS) $(INITRAMFS) $(DIFF_TEST_BIN)
+	@$(MAKE) --no-print-directory $(O)/mica.elf $(HOST_TESTS) $(INITRAMFS) $(DIFF_TEST_BIN) $(DISK_TEST_BUILD)
 	@python3 scripts/run-tests.py --build $(O)
 
 # Ten minutes of nanosleep on mica, timed by this host: the clock must keep within 1 s.
 clock-test: deps
 	@$(MAKE) --no-print-directory $(O)/mica.elf $(INITRAMFS) $(CLOCK_BIN)
 	@python3 scripts/clock-test.py --build $(O) --seconds 600 --tolerance 1.0
+
+# The corrupted-image test over many seeds (make test runs seeds 1-16); SEEDS=A-B picks them.
+SEEDS ?= 1-200
+.PHONY: disk-fuzz
+disk-fuzz: deps
+	@$(MAKE) --no-print-directory $(O)/mica.elf $(INITRAMFS) $(O)/disktests/fuzz_walk
+	@python3 scripts/disk_tests.py --build $(O) --fuzz-seeds $(SEEDS)
 
 # Benchmarks use the release build (no debug checks) under -icount shift=0.
 bench: deps
@@ -341,6 +352,7 @@ help:
 	@echo "make test         every test; ends with 'N passed, N failed'"
 	@echo "make host-tests   only the host unit tests (tests/, ASan+UBSan)"
 	@echo "make clock-test   ten minutes of sleep on mica timed by the host (within 1 s)"
+	@echo "make disk-fuzz    mount, walk and write corrupted ext2 images on mica (SEEDS=1-200)"
 	@echo "make bench        benchmarks in guest instructions/op (qemu -icount shift=0)"
 	@echo "make deps         install the tools (scripts/deps.sh)"
 	@echo "make clean        remove $(O)/"

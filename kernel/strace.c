@@ -48,6 +48,7 @@
 #include <uapi/fcntl.h>
 #include <uapi/mica.h>
 #include <uapi/mman.h>
+#include <uapi/mount.h>
 #include <uapi/resource.h>
 #include <uapi/signal.h>
 #include <uapi/wait.h>
@@ -68,6 +69,8 @@
 #define O_PATH 010000000
 #define O_TMPFILE 020200000
 #define SEEK_DATA 3
+#define UTIME_NOW ((1l << 30) - 1)
+#define UTIME_OMIT ((1l << 30) - 2)
 #define SEEK_HOLE 4
 #define TIOCSWINSZ 0x5414
 #define FIONREAD 0x541b
@@ -178,6 +181,34 @@ static const struct flag faccessat_flags[] = {
 };
 static const struct flag rename_flags[] = {
     { 1, 1, "RENAME_NOREPLACE" }, { 2, 2, "RENAME_EXCHANGE" }, { 4, 4, "RENAME_WHITEOUT" }, END,
+};
+static const struct flag linkat_flags[] = { { 0x400, 0x400, "AT_SYMLINK_FOLLOW" }, FLAG(AT_EMPTY_PATH), END };
+static const struct flag mount_flags[] = {
+    FIELD(MS_MGC_VAL, MS_MGC_MSK), FLAG(MS_RDONLY), FLAG(MS_NOSUID), FLAG(MS_NODEV),
+    FLAG(MS_NOEXEC), FLAG(MS_SYNCHRONOUS), FLAG(MS_REMOUNT), FLAG(MS_MANDLOCK), FLAG(MS_DIRSYNC),
+    FLAG(MS_NOSYMFOLLOW), FLAG(MS_NOATIME), FLAG(MS_NODIRATIME), FLAG(MS_BIND), FLAG(MS_MOVE),
+    FLAG(MS_REC), FLAG(MS_SILENT), FLAG(MS_RELATIME), FLAG(MS_STRICTATIME), FLAG(MS_LAZYTIME), END,
+};
+static const struct flag umount_flags[] = {
+    FLAG(MNT_FORCE), FLAG(MNT_DETACH), FLAG(MNT_EXPIRE), FLAG(UMOUNT_NOFOLLOW), END,
+};
+static const struct flag reboot_magics[] = {
+    { 0xfee1dead, ~0ul, "LINUX_REBOOT_MAGIC1" }, { 672274793, ~0ul, "LINUX_REBOOT_MAGIC2" },
+    { 85072278, ~0ul, "LINUX_REBOOT_MAGIC2A" }, { 369367448, ~0ul, "LINUX_REBOOT_MAGIC2B" },
+    { 537993216, ~0ul, "LINUX_REBOOT_MAGIC2C" }, END,
+};
+static const struct flag reboot_cmds[] = {
+    { 0x4321fedc, ~0ul, "LINUX_REBOOT_CMD_POWER_OFF" }, { 0x01234567, ~0ul, "LINUX_REBOOT_CMD_RESTART" },
+    { 0xcdef0123, ~0ul, "LINUX_REBOOT_CMD_HALT" }, { 0x89abcdef, ~0ul, "LINUX_REBOOT_CMD_CAD_ON" },
+    { 0, ~0ul, "LINUX_REBOOT_CMD_CAD_OFF" }, END,
+};
+static const struct flag statfs_types[] = {
+    { EXT2_STATFS_MAGIC, ~0ul, "EXT2_SUPER_MAGIC" }, EXACT(RAMFS_MAGIC),
+    EXACT(PROC_SUPER_MAGIC), { 0x01021994, ~0ul, "TMPFS_MAGIC" }, END,
+};
+static const struct flag statfs_flags[] = {
+    { 0x20, 0x20, "ST_VALID" }, FLAG(ST_RDONLY), FLAG(ST_NOSUID), FLAG(ST_NODEV), FLAG(ST_NOEXEC),
+    FLAG(ST_NOATIME), FLAG(ST_RELATIME), END,
 };
 static const struct flag fcntl_cmds[] = {
     EXACT(F_DUPFD), EXACT(F_GETFD), EXACT(F_SETFD), EXACT(F_GETFL), EXACT(F_SETFL),
@@ -700,6 +731,41 @@ PRINTER(print_timeval)
         put(l, "{tv_sec=%ld, tv_usec=%ld}", tv.tv_sec, tv.tv_usec);
 }
 
+/* utimensat's times: NULL, or [atime, mtime] with UTIME_NOW / UTIME_OMIT by name */
+PRINTER(print_utimes)
+{
+    struct linux_timespec ts[2];
+    if (!fetch(l, c->arg[i], ts, sizeof(ts)))
+        return;
+    put(l, "[");
+    for (int k = 0; k < 2; k++) {
+        put(l, k ? ", " : "");
+        if (ts[k].tv_nsec == UTIME_NOW)
+            put(l, "UTIME_NOW");
+        else if (ts[k].tv_nsec == UTIME_OMIT)
+            put(l, "UTIME_OMIT");
+        else
+            put(l, "{tv_sec=%ld, tv_nsec=%ld}", ts[k].tv_sec, ts[k].tv_nsec);
+    }
+    put(l, "]");
+}
+
+/* {f_type=EXT2_SUPER_MAGIC, f_bsize=1024, f_blocks=..., ..., f_flags=ST_VALID|ST_RDONLY} */
+PRINTER(print_statfs)
+{
+    struct linux_statfs st;
+    if (!fetch(l, c->arg[i], &st, sizeof(st)))
+        return;
+    put(l, "{f_type=");
+    put_enum(l, (uint64_t)st.f_type, statfs_types);
+    put(l, ", f_bsize=%ld, f_blocks=%lu, f_bfree=%lu, f_bavail=%lu, f_files=%lu, f_ffree=%lu, "
+        "f_fsid={val=[%#x, %#x]}, f_namelen=%ld, f_frsize=%ld, f_flags=", st.f_bsize, st.f_blocks,
+        st.f_bfree, st.f_bavail, st.f_files, st.f_ffree, (unsigned)st.f_fsid[0],
+        (unsigned)st.f_fsid[1], st.f_namelen, st.f_frsize);
+    put_flags(l, (uint64_t)st.f_flags, statfs_flags);
+    put(l, "}");
+}
+
 PRINTER(print_utsname)
 {
     char u[2][65]; /* sysname, nodename: the first two fields of struct utsname */
@@ -851,6 +917,8 @@ enum arg_kind {
     A_SIGSET_IN, A_SIGSET_OUT, A_SIGACTION_IN, A_SIGACTION_OUT, A_SIGRETURN, A_WSTATUS,
     A_TIMESPEC_IN, A_TIMESPEC_OUT, A_TIMEVAL_OUT, A_STAT_OUT, A_PIPE_OUT, A_UTSNAME_OUT,
     A_DIRENTS_OUT, A_CWD_OUT, A_RLIMIT_IN, A_RLIMIT_OUT, A_CLONE_STACK, A_CLONE_FLAGS,
+    A_LINKAT_FLAGS, A_MOUNT_FLAGS, A_UMOUNT_FLAGS, A_UTIMES_IN, A_STATFS_OUT, A_REBOOT_MAGIC,
+    A_REBOOT_CMD,
     A_KINDS
 };
 
@@ -922,6 +990,13 @@ static const struct {
     [A_RLIMIT_OUT] = { print_rlimit, NULL, true },
     [A_CLONE_STACK] = { print_clone_stack, NULL, false },
     [A_CLONE_FLAGS] = { print_clone_flags, NULL, false },
+    [A_LINKAT_FLAGS] = { print_flags, linkat_flags, false },
+    [A_MOUNT_FLAGS] = { print_flags, mount_flags, false },
+    [A_UMOUNT_FLAGS] = { print_flags, umount_flags, false },
+    [A_UTIMES_IN] = { print_utimes, NULL, false },
+    [A_STATFS_OUT] = { print_statfs, NULL, true },
+    [A_REBOOT_MAGIC] = { print_enum, reboot_magics, false },
+    [A_REBOOT_CMD] = { print_enum, reboot_cmds, false },
 };
 
 enum result_kind {
@@ -1001,11 +1076,14 @@ static const struct signature signatures[SYS_MAX] = {
     CALL(link, R_DEC, A_PATH, A_PATH),
     CALL(unlink, R_DEC, A_PATH),
     CALL(readlink, R_DEC, A_PATH, A_BUF_OUT, A_ULONG),
+    CALL(symlink, R_DEC, A_PATH, A_PATH),
     CALL(chmod, R_DEC, A_PATH, A_OCT),
     CALL(umask, R_OCT, A_OCT),
     CALL(gettimeofday, R_DEC, A_TIMEVAL_OUT, A_PTR),
     CALL(getrlimit, R_DEC, A_RESOURCE, A_RLIMIT_OUT),
     CALL(getrusage, R_DEC, A_RUSAGE_WHO, A_PTR),
+    CALL(statfs, R_DEC, A_PATH, A_STATFS_OUT),
+    CALL(fstatfs, R_DEC, A_INT, A_STATFS_OUT),
     CALL(sysinfo, R_DEC, A_PTR),
     CALL(times, R_DEC, A_PTR),
     CALL(getuid, R_DEC),
@@ -1024,6 +1102,9 @@ static const struct signature signatures[SYS_MAX] = {
     CALL(arch_prctl, R_DEC, A_ARCH_CODE, A_HEX),
     CALL(setrlimit, R_DEC, A_RESOURCE, A_RLIMIT_IN),
     CALL(sync, R_DEC),
+    CALL(mount, R_DEC, A_PATH, A_PATH, A_PATH, A_MOUNT_FLAGS, A_PATH),
+    CALL(umount2, R_DEC, A_PATH, A_UMOUNT_FLAGS),
+    CALL(reboot, R_DEC, A_REBOOT_MAGIC, A_REBOOT_MAGIC, A_REBOOT_CMD),
     CALL(gettid, R_DEC),
     CALL(tkill, R_DEC, A_INT, A_SIGNAL),
     CALL(time, R_DEC, A_PTR),
@@ -1041,6 +1122,9 @@ static const struct signature signatures[SYS_MAX] = {
     CALL(unlinkat, R_DEC, A_DIRFD, A_PATH, A_UNLINKAT_FLAGS),
     CALL(renameat, R_DEC, A_DIRFD, A_PATH, A_DIRFD, A_PATH),
     CALL(readlinkat, R_DEC, A_DIRFD, A_PATH, A_BUF_OUT, A_ULONG),
+    CALL(linkat, R_DEC, A_DIRFD, A_PATH, A_DIRFD, A_PATH, A_LINKAT_FLAGS),
+    CALL(symlinkat, R_DEC, A_PATH, A_DIRFD, A_PATH),
+    CALL(utimensat, R_DEC, A_DIRFD, A_PATH, A_UTIMES_IN, A_AT_FLAGS),
     CALL(faccessat, R_DEC, A_DIRFD, A_PATH, A_ACCESS),
     CALL(pselect6, R_DEC, A_INT, A_PTR, A_PTR, A_PTR, A_TIMESPEC_IN, A_PTR),
     CALL(ppoll, R_DEC, A_PTR, A_ULONG, A_TIMESPEC_IN, A_SIGSET_IN, A_ULONG),
@@ -1048,6 +1132,7 @@ static const struct signature signatures[SYS_MAX] = {
     CALL(dup3, R_DEC, A_INT, A_INT, A_FD_FLAGS),
     CALL(pipe2, R_DEC, A_PIPE_OUT, A_FD_FLAGS),
     CALL(prlimit64, R_DEC, A_INT, A_RESOURCE, A_RLIMIT_IN, A_RLIMIT_OUT),
+    CALL(syncfs, R_DEC, A_INT),
     CALL(renameat2, R_DEC, A_DIRFD, A_PATH, A_DIRFD, A_PATH, A_RENAME_FLAGS),
     CALL(getrandom, R_DEC, A_BUF_OUT, A_ULONG, A_GRND_FLAGS),
     CALL(statx, R_DEC, A_DIRFD, A_PATH, A_AT_FLAGS, A_HEX, A_PTR),

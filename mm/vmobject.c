@@ -317,18 +317,17 @@ static void readahead_more(struct vm_object *obj, uint64_t index)
     read_missing(obj, next); /* next == readahead_next: the window grows */
 }
 
-int vmobject_get_page(struct vm_object *obj, uint64_t index, enum vmobject_lookup mode,
-                      struct page **out, bool *major)
+/* One try of vmobject_get_page; `alone` reads just this page on a miss (no readahead). */
+static int get_page_try(struct vm_object *obj, uint64_t index, enum vmobject_lookup mode,
+                        bool alone, struct page **out, bool *waited)
 {
-    if (major)
-        *major = false;
     struct page *page = vmobject_peek(obj, index);
     if (!page && mode == VMOBJECT_FIND)
         return -ENOENT;
     if (page && obj->ops && mode == VMOBJECT_CREATE)
         readahead_more(obj, index);
     if (!page && obj->ops && mode == VMOBJECT_CREATE) {
-        int err = read_missing(obj, index);
+        int err = alone ? read_range(obj, index, index + 1) : read_missing(obj, index);
         if (err)
             return err;
         page = vmobject_peek(obj, index);
@@ -340,8 +339,7 @@ int vmobject_get_page(struct vm_object *obj, uint64_t index, enum vmobject_looku
     frame_get(page);
     if (page->flags & PG_LOCKED) {
         vmobject_wait_page(page);
-        if (major)
-            *major = true;
+        *waited = true;
     }
     if (page->flags & PG_ERROR) { /* the read failed: forget the page, let a later call retry */
         if (vmobject_peek(obj, index) == page)
@@ -351,6 +349,23 @@ int vmobject_get_page(struct vm_object *obj, uint64_t index, enum vmobject_looku
     }
     *out = page;
     return 0;
+}
+
+int vmobject_get_page(struct vm_object *obj, uint64_t index, enum vmobject_lookup mode,
+                      struct page **out, bool *major)
+{
+    bool waited = false;
+    int err = get_page_try(obj, index, mode, false, out, &waited);
+    /*
+     * A readahead request fails whole when any one of its sectors does: the
+     * page may be good and its neighbour bad. Read it once more alone before
+     * saying EIO, as Linux reads a page by itself after a failed readahead.
+     */
+    if (err == -EIO && mode == VMOBJECT_CREATE && obj->ops)
+        err = get_page_try(obj, index, mode, true, out, &waited);
+    if (major)
+        *major = waited;
+    return err;
 }
 
 void vmobject_dirty_page(struct vm_object *obj __unused, struct page *page)

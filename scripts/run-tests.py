@@ -18,6 +18,9 @@ Every check is one named test. The last line printed is exactly
                (stdout and stderr together) and exit status must be the same.
                One test diff/NAME per program; a mismatch prints a unified
                diff, Linux's side first.
+  disk tests   scripts/disk_tests.py: programs of tests/disk on mica with disks made
+               and checked on the host (corrupted images, a full and a read-only
+               filesystem, I/O errors, files surviving a power-off); disk/NAME.
   gdb          scripts/gdb-test.sh: gdb in batch mode breaks at kmain.
 
 Every boot's whole serial log is kept in BUILD/test-logs/NAME.log; a diff
@@ -40,6 +43,8 @@ import tempfile
 import sys
 import threading
 import time
+
+import disk_tests
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXIT_PASS, EXIT_FAIL, EXIT_PANIC = 33, 35, 37
@@ -363,9 +368,9 @@ def run_boot(build, boot):
 DIFF_TESTS = ["hello", "hello_pie", "malloc_heavy", "files", "pipes", "procs", "exec_errors",
               "efault", "faults", "procfmt", "mmap", "mremap",
               "mmap_min_addr", "fuzz", "hostile_ptr", "errno_table",
-              "user_return", "newcalls", "waiting", "huge_index", "fs_ops"]
+              "user_return", "newcalls", "waiting", "huge_index", "fs_ops", "fs_links"]
 # NAME@ext2 runs program NAME on mica in /mnt, on a fresh ext2 disk (e2fsck -fn must be clean after)
-DISK_DIFF_TESTS = ["files@ext2", "mmap@ext2", "fs_ops@ext2"]
+DISK_DIFF_TESTS = ["files@ext2", "mmap@ext2", "fs_ops@ext2", "fs_links@ext2"]
 EXTRA_DIFF_TESTS = []  # --diff-extra NAME adds one
 DIFF_TIMEOUT = 60  # seconds, for each side
 DIFF_JOBS = 2
@@ -552,6 +557,8 @@ def main():
 
     run_diff_tests(build, results, args.only)
     run_clock_test(build, results, args.only)
+    disk_tests.run_tests(build, args.only,
+                         lambda name, why: results.fail(name, why) if why else results.ok(name))
     run_gdb_test(build, results, args.only)
 
     if results.failures:

@@ -246,9 +246,9 @@ static int super_check_features(struct ext2_fs *fs, bool read_only)
         return -EINVAL;
     }
     uint32_t ro_compat = fs->sb.s_feature_ro_compat & ~EXT2_FEATURE_RO_COMPAT_SUPPORTED;
-    if (ro_compat && !read_only) {
+    if (ro_compat && !read_only) { /* EINVAL as Linux's ext2_fill_super (EROFS is remount's) */
         ext2_log(fs, "unsupported read-only features %#x: mount it read-only", ro_compat);
-        return -EROFS;
+        return -EINVAL;
     }
     return 0;
 }
@@ -348,6 +348,10 @@ static int super_mark_mounted(struct ext2_fs *fs)
 
 static int mount_checked(struct ext2_fs *fs, bool read_only)
 {
+    if (!read_only && fs->dev->read_only) { /* Linux refuses to open the device for writing */
+        ext2_log(fs, "the device is read-only: mount it read-only");
+        return -EACCES;
+    }
     int err = super_read(fs);
     if (!err)
         err = super_check_format(fs);
@@ -355,10 +359,6 @@ static int mount_checked(struct ext2_fs *fs, bool read_only)
         err = super_check_geometry(fs);
     if (!err)
         err = super_check_features(fs, read_only);
-    if (!err && !read_only && fs->dev->read_only) {
-        ext2_log(fs, "the device is read-only: mount it read-only");
-        err = -EROFS;
-    }
     if (!err)
         err = groups_load(fs);
     if (!err)

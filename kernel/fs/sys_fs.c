@@ -144,6 +144,52 @@ static int open_check(struct inode *ino, int flags)
     return 0; /* a /proc file opens for writing too; write() then fails with EINVAL */
 }
 
+/*
+ * The name up->path is a symbolic link (*link, referenced) and open has
+ * O_CREAT without O_EXCL: open what it points to, creating it if it is
+ * missing, as Linux does for a dangling link. A relative target is taken
+ * from the link's directory; a target that is a link again is followed,
+ * VFS_SYMLINK_MAX times at most (-ELOOP). Consumes *link; *out as for open.
+ */
+static int create_through_link(struct upath *up, struct inode *link, uint32_t perm,
+                               struct inode **out)
+{
+    char *path = kmalloc(VFS_PATH_MAX);
+    char *target = kmalloc(VFS_PATH_MAX);
+    int err = 0;
+    if (!path || !target) {
+        err = -ENOMEM;
+        inode_put(link);
+        link = NULL;
+    } else {
+        strlcpy(path, up->path, VFS_PATH_MAX);
+    }
+    for (int hops = 0; link; hops++) {
+        int n = hops < VFS_SYMLINK_MAX ? vfs_readlink(link, target, VFS_PATH_MAX - 1) : -ELOOP;
+        inode_put(link);
+        link = NULL;
+        if (n < 0) {
+            err = n;
+            break;
+        }
+        target[n] = '\0';
+        char *slash = strrchr(path, '/'); /* the link's directory stays: its name is replaced */
+        size_t dir_len = target[0] == '/' || !slash ? 0 : (size_t)(slash - path) + 1;
+        if (dir_len + (size_t)n + 1 > VFS_PATH_MAX) {
+            err = -ENAMETOOLONG;
+            break;
+        }
+        memcpy(path + dir_len, target, (size_t)n + 1);
+        bool created;
+        err = vfs_create_at(up->base, path, perm, false, out, &created);
+        if (!err && (*out)->kind == INODE_SYMLINK)
+            link = *out;
+    }
+    kfree(path);
+    kfree(target);
+    return err;
+}
+
 static int open_inode(struct upath *up, int flags, uint32_t mode, struct inode **out)
 {
     bool follow = !(flags & O_NOFOLLOW);
@@ -155,14 +201,13 @@ static int open_inode(struct upath *up, int flags, uint32_t mode, struct inode *
         bool created;
         uint32_t perm = mode & 07777 & ~proc_current()->umask;
         err = vfs_create_at(up->base, up->path, perm, flags & O_EXCL, out, &created);
-        if (!err && (*out)->kind == INODE_SYMLINK && follow) { /* an existing link: its target */
-            inode_put(*out);
-            err = vfs_lookup_at(up->base, up->path, out);
-        }
+        if (!err && (*out)->kind == INODE_SYMLINK && follow) /* an existing link: its target */
+            err = create_through_link(up, *out, perm, out);
     }
     if (!err && (*out)->kind == INODE_SYMLINK) {
         inode_put(*out);
-        err = -ELOOP; /* O_NOFOLLOW on a link */
+        /* O_NOFOLLOW on a link: Linux checks O_DIRECTORY first */
+        err = flags & O_DIRECTORY ? -ENOTDIR : -ELOOP;
     }
     return err;
 }

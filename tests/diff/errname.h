@@ -20,7 +20,7 @@ static __attribute__((unused)) const char *errno_name(int err)
         E(EFBIG), E(ENOSPC), E(ESPIPE), E(EROFS), E(EMLINK), E(EPIPE),
         E(EDOM), E(ERANGE), E(EDEADLK), E(ENAMETOOLONG), E(ENOLCK),
         E(ENOSYS), E(ENOTEMPTY), E(ELOOP), E(EOVERFLOW), E(ENOTSUP),
-        E(ELIBBAD), E(EBADFD), E(ENOTSOCK), E(ETIMEDOUT),
+        E(ELIBBAD), E(EBADFD), E(ENOTSOCK), E(ETIMEDOUT), E(EUCLEAN),
 #undef E
     };
     static char unknown[32];

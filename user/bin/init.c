@@ -382,15 +382,20 @@ static int run_benches(void)
     return 0;
 }
 
-/* /dev/vda, if the machine has a disk, is mounted at /mnt (ext2). */
+/* /dev/vda, if the machine has a disk, is mounted at /mnt (ext2; read-only if the device is). */
 static void mount_first_disk(void)
 {
     struct stat st;
     if (stat("/dev/vda", &st) < 0)
         return;
     mkdir("/mnt", 0755);
-    if (mount("/dev/vda", "/mnt", "ext2", 0, NULL) < 0)
-        printf("init: cannot mount /dev/vda on /mnt: %s\n", strerror(errno));
+    if (mount("/dev/vda", "/mnt", "ext2", 0, NULL) == 0)
+        return;
+    if (errno == EACCES && mount("/dev/vda", "/mnt", "ext2", MS_RDONLY, NULL) == 0) {
+        printf("init: /dev/vda is write-protected, mounted read-only\n"); /* as mount(8) */
+        return;
+    }
+    printf("init: cannot mount /dev/vda on /mnt: %s\n", strerror(errno));
 }
 
 int main(int argc, char **argv)
