@@ -494,5 +494,6 @@ void proc_return_to_user(struct trapframe *tf)
         schedule();
     if (signal_pending(cpu0.current))
         signal_deliver(tf);
-    signal_check_user_return(tf);
+    if (!signal_user_rip_ok(tf->rip))
+        signal_check_user_return(tf);
 }

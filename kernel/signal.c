@@ -312,11 +312,6 @@ void signal_end_wait_mask(bool interrupted)
     p->sig.wait_mask_active = false;
 }
 
-bool signal_user_rip_ok(uint64_t rip)
-{
-    return rip < USER_TOP || rip >= DIRECT_MAP_BASE; /* the kernel half faults in user mode */
-}
-
 void signal_check_user_return(struct trapframe *tf)
 {
     struct proc *p = proc_current();

@@ -203,7 +203,7 @@ SYSCALL(SYS_nanosleep, nanosleep)
     uint64_t deadline = time_monotonic_ns() + timespec_to_ns(&req);
     if (time_sleep_until_ns(deadline) < 0) {
         write_remaining(a1, deadline);
-        return -EINTR;
+        return -ERESTARTNOHAND; /* Linux: EINTR for a handler, even with SA_RESTART */
     }
     return 0;
 }
@@ -225,7 +225,7 @@ SYSCALL(SYS_clock_nanosleep, clock_nanosleep)
     if (time_sleep_until_ns(deadline) < 0) {
         if (!(a1 & TIMER_ABSTIME))
             write_remaining(a3, deadline);
-        return -EINTR;
+        return -ERESTARTNOHAND; /* Linux: EINTR for a handler, even with SA_RESTART */
     }
     return 0;
 }

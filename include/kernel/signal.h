@@ -13,6 +13,7 @@
 
 #include <arch/trapframe.h>
 #include <kernel/proc.h>
+#include <memlayout.h>
 
 /* Marks sig pending for p and wakes p if it sleeps. */
 void signal_send(struct proc *p, int sig);
@@ -27,9 +28,13 @@ bool signal_pending(const struct proc *p);
 void signal_deliver(struct trapframe *tf);
 /*
  * Whether user mode may be entered at rip: iretq (and sysret) to a
- * non-canonical address faults in ring 0, on the user's registers.
+ * non-canonical address faults in ring 0, on the user's registers. (Inline:
+ * it is on every way back to user mode.)
  */
-bool signal_user_rip_ok(uint64_t rip);
+static inline bool signal_user_rip_ok(uint64_t rip)
+{
+    return rip < USER_TOP || rip >= DIRECT_MAP_BASE; /* the kernel half faults in user mode */
+}
 /*
  * Called last on every way back to user mode (after a syscall, exec,
  * rt_sigreturn, a handler's frame): a non-canonical tf->rip becomes what

@@ -376,6 +376,33 @@ static void check_futex(void)
     munmap(shared, 4096);
 }
 
+/* ---- nanosleep and a handler ---------------------------------------------------------------- */
+
+static void check_nanosleep(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_usr1;
+    sa.sa_flags = SA_RESTART; /* still EINTR: Linux does not restart a sleep for a handler */
+    sigaction(SIGUSR1, &sa, NULL);
+    handled = 0;
+    pid_t child = signal_later(SIGUSR1, 100);
+    struct timespec req = { 3, 0 }, rem = { 0, 0 };
+    double t = now();
+    long rc = syscall(SYS_nanosleep, &req, &rem);
+    double left = (double)rem.tv_sec + (double)rem.tv_nsec / 1e9;
+    report("nanosleep 3 s, SA_RESTART handler after 0.1 s", "%s, handler ran %d", result(rc), handled);
+    report("nanosleep: back within 2.9 s, 0.05..2.95 s left", "%s %s", between(now() - t, 0, 2.9),
+           between(left, 0.05, 2.95));
+    waitpid(child, NULL, 0);
+    handled = 0;
+    child = signal_later(SIGUSR1, 100);
+    rc = syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &req, &rem);
+    report("clock_nanosleep 3 s, SA_RESTART handler", "%s, handler ran %d", result(rc), handled);
+    waitpid(child, NULL, 0);
+    signal(SIGUSR1, SIG_DFL);
+}
+
 int main(void)
 {
     check_poll_states();
@@ -383,5 +410,6 @@ int main(void)
     check_ppoll();
     check_select();
     check_futex();
+    check_nanosleep();
     return 0;
 }
