@@ -50,6 +50,7 @@ KERNEL_C_SRCS := \
 	kernel/sched.c \
 	kernel/proc.c \
 	kernel/signal.c \
+	kernel/jobctl.c \
 	kernel/syscall.c \
 	kernel/exec.c \
 	kernel/sys_misc.c \
@@ -59,6 +60,7 @@ KERNEL_C_SRCS := \
 	kernel/fs/file.c \
 	kernel/fs/pipe.c \
 	kernel/fs/dev.c \
+	kernel/fs/tty.c \
 	kernel/fs/procfs.c \
 	kernel/fs/procfs_mm.c \
 	kernel/fs/initramfs.c \

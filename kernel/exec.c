@@ -411,6 +411,7 @@ static void commit_image(struct proc *p, struct mm *mm, struct exec_image *img, 
     fpu_restore(p->fpu_state);
     proc_set_cmdline(p, argv, argc);
     signal_reset_on_exec(p);
+    p->did_exec = true;
     if (p->files)
         files_close_on_exec(p->files);
 }

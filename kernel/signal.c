@@ -11,13 +11,16 @@
  *     restorer and ucontext work unchanged) and enter the handler;
  *     rt_sigreturn restores the registers, the mask and the FPU state saved
  *     in the frame.
- * SIGKILL and SIGSTOP cannot be caught, blocked or ignored.
+ * SIGKILL and SIGSTOP cannot be caught, blocked or ignored. The stop
+ * signals' default action stops the process and SIGCONT resumes it
+ * (kernel/jobctl.c).
  */
 #include <arch/gdt.h>
 #include <arch/x86.h>
 #include <kernel/console.h>
 #include <kernel/cpu.h>
 #include <kernel/errno.h>
+#include <kernel/jobctl.h>
 #include <kernel/proc.h>
 #include <kernel/sched.h>
 #include <kernel/signal.h>
@@ -93,11 +96,20 @@ static bool signal_ignored(const struct proc *p, int sig)
 
 void signal_send(struct proc *p, int sig)
 {
-    if (!p || !valid_signal(sig) || p->state == PROC_ZOMBIE || signal_ignored(p, sig))
+    if (!p || !valid_signal(sig) || p->state == PROC_ZOMBIE)
+        return;
+    if (sig == SIGCONT)
+        jobctl_continue(p); /* whatever its handler: continuing is done on sending */
+    else if (jobctl_is_stop_signal(sig))
+        p->sig.pending &= ~SIG_BIT(SIGCONT);
+    if (signal_ignored(p, sig))
         return;
     p->sig.pending |= SIG_BIT(sig);
-    if (sig == SIGKILL)
+    if (sig == SIGKILL) {
         p->killed = true;
+        if (p->state == PROC_STOPPED)
+            sched_make_runnable(p);
+    }
     if (p->state == PROC_SLEEPING && signal_pending(p))
         sched_make_runnable(p);
 }
@@ -123,8 +135,7 @@ bool signal_pending(const struct proc *p)
 
 static bool default_is_ignore(int sig)
 {
-    return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT ||
-           sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU; /* no job control */
+    return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
 }
 
 void signal_reset_on_exec(struct proc *p)
@@ -253,9 +264,13 @@ static int take_signal(struct proc *p)
     return sig;
 }
 
+/* A syscall a stop interrupted starts again once continued, as Linux's -ERESTARTSYS does. */
+static const struct linux_sigaction restart_after_stop = { .flags = SA_RESTART };
+
 void signal_deliver(struct trapframe *tf)
 {
     struct proc *p = proc_current();
+    bool stopped = false;
     int sig;
     while ((sig = take_signal(p)) != 0) {
         struct linux_sigaction *act = &p->sig.actions[sig];
@@ -269,12 +284,18 @@ void signal_deliver(struct trapframe *tf)
             p->sig.fault_code = 0;
         } else if (default_is_ignore(sig)) {
             continue;
+        } else if (jobctl_is_stop_signal(sig)) {
+            if (sig != SIGSTOP && jobctl_group_orphaned(p->pgid))
+                continue; /* as Linux: nobody would continue it */
+            jobctl_stop(sig);
+            stopped = true;
+            continue;
         }
         if (p->sig.fault_code)
             log_fatal_fault(p, tf, sig);
         proc_exit(W_EXITCODE(0, sig));
     }
-    restart_interrupted_syscall(tf, NULL);
+    restart_interrupted_syscall(tf, stopped ? &restart_after_stop : NULL);
     p->sig.fault_code = 0;
 }
 
@@ -382,8 +403,10 @@ SYSCALL(SYS_kill, kill)
         return k.sent ? 0 : -ESRCH;
     }
     if (pid == 0)
-        pid = proc_current()->pid; /* no process groups: our "group" is ourselves */
-    return send_to(pid < 0 ? -pid : pid, sig);
+        return jobctl_signal_group(proc_current()->pgid, sig);
+    if (pid < 0)
+        return jobctl_signal_group(-pid, sig);
+    return send_to(pid, sig);
 }
 
 SYSCALL(SYS_tgkill, tgkill)
