@@ -320,6 +320,22 @@ def run_diff_tests(build, results, only):
                 results.ok(f"diff/{name}")
 
 
+def run_console_test(build, results, only):
+    """A scripted session at the console through a pty (scripts/console-test.py)."""
+    if only and only not in "console":
+        return
+    proc = subprocess.run([os.path.join(ROOT, "scripts", "console-test.py"), build],
+                          capture_output=True, text=True, timeout=600)
+    out = proc.stdout + proc.stderr
+    for m in re.finditer(r"^(ok|FAIL) (console/[\w.>&-]+)(?:: (.*))?$", out, re.M):
+        if m.group(1) == "ok":
+            results.ok(m.group(2))
+        else:
+            results.fail(m.group(2), m.group(3) or "")
+    if proc.returncode != 0 and "FAIL" not in out:
+        results.fail("console", f"exit {proc.returncode}\n{tail(out, 30)}")
+
+
 def run_gdb_test(build, results, only):
     if only and only not in "gdb":
         return
@@ -369,6 +385,7 @@ def main():
                 check_ktest_boot(boot, status, log, results)
 
     run_diff_tests(build, results, args.only)
+    run_console_test(build, results, args.only)
     run_gdb_test(build, results, args.only)
 
     if results.failures:

@@ -16,7 +16,8 @@
 # $(O)/initramfs.cpio:
 #   /init            pid 1 (user/bin/init.c: shell, "test NAME|all" or "run" mode)
 #   /bin/*           sh, echo, cat, ls, ps, true, false, mkdir, rm, sleep,
-#                    kill, pmap, free, vmstat, top, pagemap, strace        (0755)
+#                    kill, pmap, free, vmstat, top, pagemap, strace, grep,
+#                    head, tail, wc, pwd, tee, sort, uniq                 (0755)
 #   /bin/tests/*     the test programs run by "init test all"             (0755)
 #   /bin/bench/*     the benchmarks run by "init bench" (make bench)      (0755)
 #   /bin/demo/*      small programs that show virtual memory at work
@@ -34,7 +35,8 @@
 # inside the directory); it is rebuilt once more when the variable goes back
 # to empty, so a plain build never carries a script's leftovers.
 
-USER_PROGS := init sh echo cat ls ps true false mkdir rm sleep kill pmap free vmstat top pagemap strace
+USER_PROGS := init sh echo cat ls ps true false mkdir rm sleep kill pmap free vmstat top pagemap strace \
+	grep head tail wc pwd tee sort uniq
 USER_BENCHES := syscall faults mmap
 USER_DEMOS := addresses bigfile mappings cow malloc
 USER_TESTS := hello args_env malloc_stress fork_wait pipe_basic files_basic \
