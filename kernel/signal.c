@@ -241,14 +241,16 @@ static bool push_handler_frame(struct proc *p, struct trapframe *tf, int sig)
     return true;
 }
 
+/* Printed even with "quiet": the user must learn why the program died (run-elf shows it on stderr). */
 static void log_fatal_fault(struct proc *p, const struct trapframe *tf, int sig)
 {
     if (sig == SIGSEGV || sig == SIGBUS)
-        kprintf("%s[%d]: %s at %lx ip %016lx sp %016lx error %lx\n", p->name, p->pid,
-                sig == SIGSEGV ? "segfault" : "bus error", p->sig.fault_addr, tf->rip,
-                tf->rsp, tf->vector == T_PAGE_FAULT ? tf->error_code : 0);
+        kprintf_always("%s[%d]: %s at %lx ip %016lx sp %016lx error %lx\n", p->name, p->pid,
+                       sig == SIGSEGV ? "segfault" : "bus error", p->sig.fault_addr, tf->rip,
+                       tf->rsp, tf->vector == T_PAGE_FAULT ? tf->error_code : 0);
     else
-        kprintf("%s[%d]: killed by signal %d at ip %016lx\n", p->name, p->pid, sig, tf->rip);
+        kprintf_always("%s[%d]: killed by signal %d at ip %016lx\n", p->name, p->pid, sig,
+                       tf->rip);
 }
 
 /* Takes the lowest pending, unblocked signal; 0 when there is none. */

@@ -138,9 +138,9 @@ static void user_fault_signal(struct trapframe *tf, enum fault_result result, va
         signal_send_fault(SIGBUS, BUS_ADRERR, va);
         break;
     case FAULT_OUT_OF_MEMORY:
-        kprintf("Out of memory: killed %s[%d], rss %lu kB\n", p->name, p->pid,
-                (p->mm->counters.rss_anon + p->mm->counters.rss_file +
-                 p->mm->counters.rss_shmem) * 4);
+        kprintf_always("Out of memory: killed %s[%d], rss %lu kB\n", p->name, p->pid,
+                       (p->mm->counters.rss_anon + p->mm->counters.rss_file +
+                        p->mm->counters.rss_shmem) * 4); /* even with "quiet" */
         signal_send(p, SIGKILL);
         break;
     default:

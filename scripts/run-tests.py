@@ -320,6 +320,38 @@ def run_diff_tests(build, results, only):
                 results.ok(f"diff/{name}")
 
 
+def run_run_elf_tests(build, results, only):
+    """run-elf streams output as it comes and notices a panic at once."""
+    if only and only not in "run-elf":
+        return
+    run_elf = [os.path.join(ROOT, "scripts", "run-elf"), "--no-build", "--build", build]
+    start = time.monotonic()
+    proc = subprocess.Popen(run_elf + [os.path.join(build, "user", "bin", "sh"), "-c",
+                                       "echo first; sleep 3; echo second"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = proc.stdout.readline()
+    first_at = time.monotonic()
+    rest, err = proc.communicate(timeout=120)
+    end = time.monotonic()
+    if first != b"first\n" or rest != b"second\n" or proc.returncode != 0:
+        results.fail("run-elf/streaming", f"got {first + rest!r}, exit {proc.returncode}, {err!r}")
+    elif end - first_at < 2:
+        results.fail("run-elf/streaming", f"the first line came only {end - first_at:.1f} s "
+                     f"before the end (after {first_at - start:.1f} s): not streamed")
+    else:
+        results.ok("run-elf/streaming")
+    start = time.monotonic()
+    proc = subprocess.run(run_elf + ["--kernel-args", "crash=panic", "--timeout", "100",
+                                     os.path.join(build, "user", "bin", "true")],
+                          stdin=subprocess.DEVNULL, capture_output=True, timeout=200)
+    took = time.monotonic() - start
+    if proc.returncode != RUN_ELF_NO_RUN or b"KERNEL PANIC" not in proc.stderr or took > 50:
+        results.fail("run-elf/panic", f"exit {proc.returncode} after {took:.1f} s, "
+                     f"stderr {proc.stderr[-300:]!r}")
+    else:
+        results.ok("run-elf/panic")
+
+
 def run_console_test(build, results, only):
     """A scripted session at the console through a pty (scripts/console-test.py)."""
     if only and only not in "console":
@@ -386,6 +418,7 @@ def main():
 
     run_diff_tests(build, results, args.only)
     run_console_test(build, results, args.only)
+    run_run_elf_tests(build, results, args.only)
     run_gdb_test(build, results, args.only)
 
     if results.failures:
