@@ -98,7 +98,9 @@ if [ -n "${GDB_TMUX:-}" ]; then
 fi
 
 qemu+=(-serial "file:$log" -monitor none)
-"${qemu[@]}" &
+# In a session of its own, QEMU never sees the terminal's ^C: that one is
+# gdb's, which stops the guest and gives (gdb) back.
+setsid "${qemu[@]}" &
 qemu_pid=$!
 trap 'kill $qemu_pid 2>/dev/null || true' EXIT
 echo "mica: QEMU is paused (console -> $log: tail -f $log); gdb attaching on port $port"
