@@ -81,6 +81,7 @@ KERNEL_C_SRCS := \
 	mm/usercopy.c \
 	mm/vmobject.c \
 	mm/mmap.c \
+	mm/overcommit.c \
 	mm/tests/vma_test.c \
 	mm/tests/vma_bench.c \
 	mm/tests/mm_test.c \

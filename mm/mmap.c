@@ -21,6 +21,7 @@
 #include <mm/fault.h>
 #include <mm/frame.h>
 #include <mm/mm.h>
+#include <mm/overcommit.h>
 #include <mm/usercopy.h>
 #include <mm/vmobject.h>
 #include <uapi/mman.h>
@@ -231,6 +232,8 @@ SYSCALL(SYS_mmap, mmap)
     if (rc == 0)
         rc = mmap_check_rlimits(mm, &req);
     if (rc == 0)
+        rc = overcommit_check_mmap(req.vma_flags, flags, !file, req.len);
+    if (rc == 0)
         rc = mmap_install(mm, &req);
     if (file)
         file_put(file);
@@ -345,6 +348,8 @@ static bool heap_grow(struct mm *mm, vaddr_t old_end, vaddr_t new_end)
         vma_find_overlap(&mm->vmas, old_end, new_end + PAGE_SIZE))
         return false;
     if (new_end - mm->brk_start > p->rlimits[RLIMIT_DATA].cur)
+        return false;
+    if (overcommit_check((new_end - old_end) >> PAGE_SHIFT) < 0)
         return false;
     int err;
     struct vma *heap = mm_add_vma(mm, old_end, new_end, VM_READ | VM_WRITE | VM_MAYREAD |
@@ -502,6 +507,8 @@ SYSCALL(SYS_mremap, mremap)
         if (!(vma->flags & VM_SHARED) || !(flags & MREMAP_MAYMOVE))
             return -EINVAL;
     }
+    if (new_len > old_len && overcommit_check_grow(vma, new_len - old_len) < 0)
+        return -ENOMEM;
     if (flags & MREMAP_FIXED) {
         if ((fixed_to & (PAGE_SIZE - 1)) || !range_in_user_space(fixed_to, new_len))
             return -EINVAL;

@@ -1,7 +1,8 @@
 /*
- * head [-n N] [FILE] - prints the first N lines (10 by default) of FILE or
+ * head [-n N | -N] [FILE] - prints the first N lines (10 by default) of FILE or
  * of standard input.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,9 @@ int main(int argc, char **argv)
     if (i + 1 < argc && strcmp(argv[i], "-n") == 0) {
         wanted = atoi(argv[i + 1]);
         i += 2;
+    } else if (i < argc && argv[i][0] == '-' && isdigit((unsigned char)argv[i][1])) {
+        wanted = atoi(argv[i] + 1); /* the old form, -N */
+        i++;
     }
     if (i < argc && (in = fopen(argv[i], "r")) == NULL) {
         perror(argv[i]);

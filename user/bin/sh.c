@@ -454,14 +454,29 @@ static struct job *job_find(const char *spec)
     return found;
 }
 
-static const char *state_name(enum job_state state)
+/* What `jobs` says of j, in bash's words: Running, Stopped, Done, Exit N, Terminated... */
+static const char *job_state_text(const struct job *j, char *buf, size_t size)
 {
-    return state == JOB_RUNNING ? "Running" : state == JOB_STOPPED ? "Stopped" : "Done";
+    int sig = j->status - 128;
+
+    if (j->state != JOB_DONE)
+        return j->state == JOB_RUNNING ? "Running" : "Stopped";
+    if (j->status == 0)
+        return "Done";
+    if (j->status <= 128)
+        snprintf(buf, size, "Exit %d", j->status);
+    else
+        snprintf(buf, size, "%s", sig == SIGTERM ? "Terminated" : sig == SIGKILL ? "Killed"
+                                  : sig == SIGINT ? "Interrupt" : "Signal");
+    if (j->status > 128 && sig != SIGTERM && sig != SIGKILL && sig != SIGINT)
+        snprintf(buf, size, "Signal %d", sig);
+    return buf;
 }
 
 static void job_print(const struct job *j)
 {
-    printf("[%d]  %-8s  %s\n", j->id, state_name(j->state), j->text);
+    char buf[32];
+    printf("[%d]  %-10s  %s\n", j->id, job_state_text(j, buf, sizeof(buf)), j->text);
 }
 
 /* Records what waitpid said about one of j's processes. */

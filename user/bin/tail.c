@@ -1,8 +1,9 @@
 /*
- * tail [-n N] [FILE] - prints the last N lines (10 by default) of FILE or
+ * tail [-n N | -N] [FILE] - prints the last N lines (10 by default) of FILE or
  * of standard input. It keeps the last N lines in a ring of N strings
  * while reading, so any input length works.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,9 @@ int main(int argc, char **argv)
     if (i + 1 < argc && strcmp(argv[i], "-n") == 0) {
         wanted = atoi(argv[i + 1]);
         i += 2;
+    } else if (i < argc && argv[i][0] == '-' && isdigit((unsigned char)argv[i][1])) {
+        wanted = atoi(argv[i] + 1); /* the old form, -N */
+        i++;
     }
     if (i < argc && (in = fopen(argv[i], "r")) == NULL) {
         perror(argv[i]);
