@@ -377,6 +377,13 @@ def run_gdb_test(build, results, only):
         results.ok("gdb/break-kmain-bt")
     else:
         results.fail("gdb/break-kmain-bt", tail(proc.stdout + proc.stderr, 30))
+    # make gdb's Ctrl-C: stops the guest, QEMU lives on (scripts/gdb-interrupt-test.py)
+    proc = subprocess.run([os.path.join(ROOT, "scripts", "gdb-interrupt-test.py"), build],
+                          capture_output=True, text=True, timeout=400)
+    if proc.returncode == 0:
+        results.ok("gdb/interrupt")
+    else:
+        results.fail("gdb/interrupt", tail(proc.stdout + proc.stderr, 10))
     # the mica helpers (scripts/gdb/mica.py), checked against the kernel's own view
     proc = subprocess.run([os.path.join(ROOT, "scripts", "gdb-helpers-test.sh"), build],
                           capture_output=True, text=True, timeout=300)
