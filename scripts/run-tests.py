@@ -108,6 +108,9 @@ BOOTS = [
     Boot("utest-32M", "quiet -- test all", mem="32M", user=True),
     # the memory-map corner cases: RAM above 4 GiB, 1 GiB pages in the direct map
     Boot("ktest-5G-1G-pages", KTEST, mem="5G", cpu="qemu64,+pdpe1gb"),
+    # big RAM, quickly: boot to user space and run one test (the frame table grows with RAM)
+    Boot("utest-4G-hello", "quiet -- test hello", mem="4G", user=True),
+    Boot("utest-8G-hello", "quiet -- test hello", mem="8G", user=True),
 ]
 
 
