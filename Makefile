@@ -82,6 +82,7 @@ KERNEL_C_SRCS := \
 	mm/vmobject.c \
 	mm/mmap.c \
 	mm/overcommit.c \
+	mm/aslr.c \
 	mm/tests/vma_test.c \
 	mm/tests/vma_bench.c \
 	mm/tests/mm_test.c \

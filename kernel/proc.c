@@ -238,6 +238,7 @@ static long proc_fork(vaddr_t child_stack)
     child->umask = parent->umask;
     child->sig = parent->sig;
     child->sig.pending = 0;
+    child->personality = parent->personality;
     child->pgid = parent->pgid;
     child->sid = parent->sid;
     memcpy(child->rlimits, parent->rlimits, sizeof(child->rlimits));

@@ -66,6 +66,9 @@ if [ -n "${PROG:-}" ]; then
         *" -- "*) ;;
         *) cmdline="${cmdline:+$cmdline }-- run" ;;
     esac
+    # as gdb does for the programs it starts (set disable-randomization on):
+    # the same addresses every run, those of docs/debugging.md
+    cmdline="norandmaps $cmdline"
     iso=$build/gdb-prog.iso
     "$root/scripts/mkiso.sh" "$iso" "$build/mica.elf" "$cmdline" \
         "$build/initramfs.cpio:initramfs.cpio" "$build/gdb-prog.cpio:run.cpio"

@@ -236,7 +236,8 @@ def run_boot(build, boot):
 
 # The differential tests: tests/diff/NAME.c, built into BUILD/diff/NAME (tests/diff/diff.mk).
 DIFF_TESTS = ["hello", "hello_pie", "malloc_heavy", "files", "pipes", "procs", "exec_errors",
-              "efault", "faults", "procfmt", "mmap", "jobctl", "overcommit"]
+              "efault", "faults", "procfmt", "mmap", "jobctl", "overcommit",
+              "aslr"]
 EXTRA_DIFF_TESTS = []  # --diff-extra NAME adds one
 DIFF_TIMEOUT = 60  # seconds, for each side
 DIFF_JOBS = 2

@@ -82,6 +82,7 @@ struct proc {
     int pgid, sid;                   /* process group and session (kernel/jobctl.c) */
     int jobctl_report;               /* a stop/continue wait4 has not reported yet: its status, or 0 */
     bool did_exec;                   /* execve'd since fork (setpgid by the parent: EACCES) */
+    unsigned int personality;        /* personality(2): ADDR_NO_RANDOMIZE or 0 (mm/aslr.c) */
     bool killed;                     /* a fatal signal is on its way */
 
     struct files *files;

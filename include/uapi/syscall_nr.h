@@ -88,6 +88,7 @@
 #define SYS_getpgid 121
 #define SYS_getsid 124
 #define SYS_sigaltstack 131
+#define SYS_personality 135
 #define SYS_arch_prctl 158
 #define SYS_setrlimit 160
 #define SYS_sync 162

@@ -11,7 +11,7 @@
 
 DIFF_CC ?= musl-gcc
 DIFF_CFLAGS := -static -O1 -g -Wall -Wextra -Werror
-DIFF_TESTS := hello malloc_heavy files pipes procs exec_errors efault mmap faults procfmt jobctl overcommit
+DIFF_TESTS := hello malloc_heavy files pipes procs exec_errors efault mmap faults procfmt jobctl overcommit aslr
 DIFF_BIN := $(DIFF_TESTS:%=$(O)/diff/%) $(O)/diff/hello_pie
 
 $(O)/diff/%: tests/diff/%.c tests/diff/errname.h tests/diff/diff.mk
