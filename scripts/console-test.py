@@ -50,7 +50,7 @@ STEPS = [
     ("redirect-2>&1", "ls /nonexistent 2>&1 | wc -l\r", r"\n1" + NL + PROMPT),
 ]
 STEP_TIMEOUT = 60  # seconds: the first one includes the boot
-PAUSE_BEFORE_SIGNAL = 0.5  # let the foreground program reach its sleep before ^C / ^Z
+PAUSE_BEFORE_SIGNAL = 1.0  # let the foreground program reach its sleep before ^C / ^Z
 
 
 class Console:
