@@ -57,6 +57,7 @@ KERNEL_C_SRCS := \
 	kernel/proc.c \
 	kernel/oom.c \
 	kernel/signal.c \
+	kernel/jobctl.c \
 	kernel/syscall.c \
 	kernel/exec.c \
 	kernel/sys_misc.c \
@@ -69,6 +70,7 @@ KERNEL_C_SRCS := \
 	kernel/fs/file.c \
 	kernel/fs/pipe.c \
 	kernel/fs/dev.c \
+	kernel/fs/tty.c \
 	kernel/fs/procfs.c \
 	kernel/fs/procfs_mm.c \
 	kernel/fs/procfs_sys.c \
@@ -106,6 +108,8 @@ KERNEL_C_SRCS := \
 	mm/vmobject.c \
 	mm/mmap.c \
 	mm/madvise.c \
+	mm/overcommit.c \
+	mm/aslr.c \
 	mm/tests/vma_test.c \
 	mm/tests/vma_bench.c \
 	mm/tests/mm_test.c \

@@ -4,11 +4,12 @@
 ; 32-bit protected mode with paging off, EAX = multiboot2 magic and EBX = the
 ; physical address of the boot information. This file:
 ;   1. checks with CPUID that the CPU can run 64-bit code (else prints why and halts),
-;   2. builds early page tables that map the first 1 GiB three times: at 0
-;      (identity, so the instruction after "enable paging" still exists), at
+;   2. builds early page tables that map the first 4 GiB at 0 (identity,
+;      so the instruction after "enable paging" still exists) and at
 ;      DIRECT_MAP_BASE (0xffff800000000000, so phys_to_virt() works from the
-;      first line of C) and at KERNEL_VMA (0xffffffff80000000, where the
-;      kernel is linked),
+;      first line of C: mm/mm_init.c may put the frame table anywhere below
+;      4 GiB, above a large initramfs), and the first 1 GiB at KERNEL_VMA
+;      (0xffffffff80000000, where the kernel is linked),
 ;   3. enables PAE, EFER.LME (+ EFER.NXE when the CPU has NX) and paging,
 ;   4. loads a 64-bit GDT, far-jumps into 64-bit code, moves to the higher half
 ;      and calls kmain(magic, info_phys).
@@ -38,6 +39,7 @@ COM1            equ 0x3f8
 VGA_TEXT        equ 0xb8000
 
 BOOT_STACK_SIZE equ 16384
+EARLY_PDS       equ 4                ; page directories of the early map: 4 GiB
 
 ; ---------------------------------------------------------------------------
 ; multiboot2 header: magic, architecture, length, checksum, then tags.
@@ -125,8 +127,10 @@ check_long_mode:
     mov esi, PHYS(msg_no_long_mode)
     jmp boot_fail
 
-; Fills the early tables: one page directory of 512 2 MiB pages (1 GiB),
-; reachable from PML4[0]/PDPT[0], PML4[256]/PDPT[0] and PML4[511]/PDPT[510].
+; Fills the early tables: four page directories of 512 2 MiB pages each
+; (4 GiB, the 3-4 GiB hole of device memory included: nothing touches it
+; before mm/ drops these tables), reachable from PML4[0]/PDPT[0..3] and
+; PML4[256]/PDPT[0..3]; the first one (1 GiB) from PML4[511]/PDPT[510] too.
 build_early_tables:
     mov eax, PHYS(early_pdpt_low) + PTE_PRESENT + PTE_WRITE
     mov [PHYS(early_pml4)], eax
@@ -134,16 +138,22 @@ build_early_tables:
     mov eax, PHYS(early_pdpt_high) + PTE_PRESENT + PTE_WRITE
     mov [PHYS(early_pml4) + 511 * 8], eax
     mov eax, PHYS(early_pd) + PTE_PRESENT + PTE_WRITE
-    mov [PHYS(early_pdpt_low)], eax
     mov [PHYS(early_pdpt_high) + 510 * 8], eax
+    xor ecx, ecx
+.next_pdpte:
+    mov [PHYS(early_pdpt_low) + ecx * 8], eax
+    add eax, 4096
+    inc ecx
+    cmp ecx, EARLY_PDS
+    jne .next_pdpte
     xor ecx, ecx
 .next_pde:
     mov eax, ecx
-    shl eax, 21
+    shl eax, 21                              ; below 4 GiB: the high half stays 0
     or eax, PTE_PRESENT + PTE_WRITE + PTE_HUGE
     mov [PHYS(early_pd) + ecx * 8], eax
     inc ecx
-    cmp ecx, 512
+    cmp ecx, 512 * EARLY_PDS
     jne .next_pde
     ret
 
@@ -219,7 +229,7 @@ global early_pml4
 early_pml4:      resb 4096
 early_pdpt_low:  resb 4096
 early_pdpt_high: resb 4096
-early_pd:        resb 4096
+early_pd:        resb 4096 * EARLY_PDS
 ; The page below the boot stack is left unmapped by mm/ so that a kernel stack
 ; overflow faults (and the double-fault handler reports it on its own stack).
 global boot_stack_guard, boot_stack_bottom, boot_stack_top

@@ -32,6 +32,7 @@
 #include <kernel/trap.h>
 #include <kernel/vfs.h>
 #include <lib/string.h>
+#include <mm/aslr.h>
 #include <mm/frame.h>
 #include <mm/kmalloc.h>
 #include <mm/mm.h>
@@ -151,7 +152,7 @@ static int read_headers(struct exec_image *img)
         return -ENOMEM;
     if (inode_read(img->inode, img->eh.e_phoff, img->phdrs, size) != (ssize_t)size)
         return -ENOEXEC;
-    img->bias = img->eh.e_type == ET_DYN ? PIE_LOAD_BASE : 0;
+    img->bias = img->eh.e_type == ET_DYN ? aslr_pie_base(proc_current(), PIE_LOAD_BASE) : 0;
     return 0;
 }
 
@@ -315,7 +316,7 @@ struct auxv_entry {
 static vaddr_t build_stack(struct exec_image *img, const char *path, const char *const argv[],
                            int argc, const char *const envp[], int envc, int *err)
 {
-    struct stack_builder sb = { USER_STACK_TOP, 0 };
+    struct stack_builder sb = { mm_current()->stack_top, 0 };
     vaddr_t execfn = stack_push_string(&sb, path);
     vaddr_t *env_ptrs = kmalloc((size_t)(envc + argc + 2) * sizeof(vaddr_t));
     if (!env_ptrs) {
@@ -360,7 +361,7 @@ static int map_stack(struct mm *mm, const struct exec_image *img, struct proc *p
     if (img->exec_stack)
         flags |= VM_EXEC;
     mm->stack_limit = p->rlimits[RLIMIT_STACK].cur;
-    if (!mm_add_vma(mm, USER_STACK_TOP - STACK_INITIAL_SIZE, USER_STACK_TOP, flags,
+    if (!mm_add_vma(mm, mm->stack_top - STACK_INITIAL_SIZE, mm->stack_top, flags,
                     VMA_KIND_STACK, &err))
         return err;
     return 0;
@@ -386,9 +387,10 @@ static vaddr_t build_image(struct mm *mm, struct exec_image *img, struct proc *p
                            const char *const argv[], int argc, const char *const envp[],
                            int envc, int *err)
 {
+    aslr_place_stack_and_mmap(mm, p);
     if ((*err = map_program(mm, img)) < 0 || (*err = map_stack(mm, img, p)) < 0)
         return 0;
-    mm->brk_start = mm->brk = img->brk;
+    mm->brk_start = mm->brk = aslr_brk(p, img->brk);
     return build_stack(img, path, argv, argc, envp, envc, err);
 }
 
@@ -429,6 +431,7 @@ static void commit_image(struct proc *p, struct mm *old, struct exec_image *img,
     fpu_restore(p->fpu_state);
     proc_set_cmdline(p, argv, argc);
     signal_reset_on_exec(p);
+    p->did_exec = true;
     if (p->files)
         files_close_on_exec(p->files);
 }

@@ -73,7 +73,7 @@ void oom_kill(void)
     if (!p)
         p = self; /* only init is left, and it is the one faulting */
     struct mm *mm = p->mm;
-    kprintf("Out of memory: killed %s[%d], badness %lu pages (rss %lu kB, page tables %lu kB, "
+    kprintf_always("Out of memory: killed %s[%d], badness %lu pages (rss %lu kB, page tables %lu kB, "
             "kernel stack %lu kB)\n", p->name, p->pid, oom_badness(p),
             (mm->counters.rss_anon + mm->counters.rss_file + mm->counters.rss_shmem) * 4,
             pt_count_tables(mm->pml4) * 4, KSTACK_SIZE / 1024);

@@ -15,6 +15,7 @@
 #include <kernel/cpu.h>
 #include <kernel/errno.h>
 #include <kernel/file.h>
+#include <kernel/jobctl.h>
 #include <kernel/oom.h>
 #include <kernel/panic.h>
 #include <kernel/power.h>
@@ -23,6 +24,7 @@
 #include <kernel/signal.h>
 #include <kernel/syscall.h>
 #include <kernel/timer.h>
+#include <kernel/tty.h>
 #include <kernel/vfs.h>
 #include <lib/string.h>
 #include <memlayout.h>
@@ -247,6 +249,7 @@ int proc_start_init(const char *path, const char *const argv[])
         kprintf("init: cannot open /dev/console\n");
         return -ENOMEM;
     }
+    p->pgid = p->sid = p->pid; /* init leads session 1 */
     cpu0.current = p; /* exec_load works on the current process */
     int argc = 0;
     while (argv[argc])
@@ -299,6 +302,9 @@ static long proc_fork(vaddr_t child_stack)
     child->umask = parent->umask;
     child->sig = parent->sig;
     child->sig.pending = 0;
+    child->personality = parent->personality;
+    child->pgid = parent->pgid;
+    child->sid = parent->sid;
     memcpy(child->rlimits, parent->rlimits, sizeof(child->rlimits));
     memcpy(child->name, parent->name, sizeof(child->name));
     memcpy(child->cmdline, parent->cmdline, parent->cmdline_len);
@@ -390,6 +396,8 @@ void proc_exit(int wait_status)
     struct proc *p = cpu0.current;
     if (p == init_proc)
         init_exited(wait_status);
+    if (p->pid == p->sid)
+        tty_session_ended(p->sid);
     release_resources(p);
     oom_note_exit(p);
     reparent_to_init(p);
@@ -413,9 +421,12 @@ SYSCALL(SYS_exit_group, exit_group)
 
 /* ---- wait4 ------------------------------------------------------------------ */
 
-static bool child_matches(const struct proc *child, int pid)
+/* wait4's pid: -1 any child, > 0 that one, 0 our process group, < -1 group -pid. */
+static bool child_matches(const struct proc *self, const struct proc *child, int pid)
 {
-    return pid == -1 || pid == 0 || pid == child->pid || (pid < -1 && -pid == child->pid);
+    if (pid == -1 || pid > 0)
+        return pid == -1 || pid == child->pid;
+    return child->pgid == (pid == 0 ? self->pgid : -pid);
 }
 
 /* Fills a struct linux_rusage of a zombie for wait4. */
@@ -466,11 +477,14 @@ SYSCALL(SYS_wait4, wait4)
         bool any = false;
         list_for_each(pos, &self->children) {
             struct proc *child = container_of(pos, struct proc, sibling);
-            if (!child_matches(child, pid))
+            if (!child_matches(self, child, pid))
                 continue;
             any = true;
             if (child->state == PROC_ZOMBIE)
                 return reap(self, child, a1, a3);
+            long stopped_or_continued = jobctl_wait_report(child, options, a1);
+            if (stopped_or_continued)
+                return stopped_or_continued;
         }
         if (!any)
             return -ECHILD;

@@ -11,13 +11,16 @@
  *     restorer and ucontext work unchanged) and enter the handler;
  *     rt_sigreturn restores the registers, the mask and the FPU state saved
  *     in the frame.
- * SIGKILL and SIGSTOP cannot be caught, blocked or ignored.
+ * SIGKILL and SIGSTOP cannot be caught, blocked or ignored. The stop
+ * signals' default action stops the process and SIGCONT resumes it
+ * (kernel/jobctl.c).
  */
 #include <arch/gdt.h>
 #include <arch/x86.h>
 #include <kernel/console.h>
 #include <kernel/cpu.h>
 #include <kernel/errno.h>
+#include <kernel/jobctl.h>
 #include <kernel/proc.h>
 #include <kernel/sched.h>
 #include <kernel/signal.h>
@@ -94,11 +97,20 @@ static bool signal_ignored(const struct proc *p, int sig)
 
 void signal_send(struct proc *p, int sig)
 {
-    if (!p || !valid_signal(sig) || p->state == PROC_ZOMBIE || signal_ignored(p, sig))
+    if (!p || !valid_signal(sig) || p->state == PROC_ZOMBIE)
+        return;
+    if (sig == SIGCONT)
+        jobctl_continue(p); /* whatever its handler: continuing is done on sending */
+    else if (jobctl_is_stop_signal(sig))
+        p->sig.pending &= ~SIG_BIT(SIGCONT);
+    if (signal_ignored(p, sig))
         return;
     p->sig.pending |= SIG_BIT(sig);
-    if (sig == SIGKILL)
+    if (sig == SIGKILL) {
         p->killed = true;
+        if (p->state == PROC_STOPPED)
+            sched_make_runnable(p);
+    }
     if (p->state == PROC_SLEEPING && signal_pending(p))
         sched_make_runnable(p);
 }
@@ -124,8 +136,7 @@ bool signal_pending(const struct proc *p)
 
 static bool default_is_ignore(int sig)
 {
-    return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT ||
-           sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU; /* no job control */
+    return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
 }
 
 void signal_reset_on_exec(struct proc *p)
@@ -243,14 +254,16 @@ static bool push_handler_frame(struct proc *p, struct trapframe *tf, int sig)
     return true;
 }
 
+/* Printed even with "quiet": the user must learn why the program died (run-elf shows it on stderr). */
 static void log_fatal_fault(struct proc *p, const struct trapframe *tf, int sig)
 {
     if (sig == SIGSEGV || sig == SIGBUS)
-        kprintf("%s[%d]: %s at %lx ip %016lx sp %016lx error %lx\n", p->name, p->pid,
-                sig == SIGSEGV ? "segfault" : "bus error", p->sig.fault_addr, tf->rip,
-                tf->rsp, tf->vector == T_PAGE_FAULT ? tf->error_code : 0);
+        kprintf_always("%s[%d]: %s at %lx ip %016lx sp %016lx error %lx\n", p->name, p->pid,
+                       sig == SIGSEGV ? "segfault" : "bus error", p->sig.fault_addr, tf->rip,
+                       tf->rsp, tf->vector == T_PAGE_FAULT ? tf->error_code : 0);
     else
-        kprintf("%s[%d]: killed by signal %d at ip %016lx\n", p->name, p->pid, sig, tf->rip);
+        kprintf_always("%s[%d]: killed by signal %d at ip %016lx\n", p->name, p->pid, sig,
+                       tf->rip);
 }
 
 /* Takes the lowest pending, unblocked signal; 0 when there is none. */
@@ -266,9 +279,13 @@ static int take_signal(struct proc *p)
     return sig;
 }
 
+/* A syscall a stop interrupted starts again once continued, as Linux's -ERESTARTSYS does. */
+static const struct linux_sigaction restart_after_stop = { .flags = SA_RESTART };
+
 void signal_deliver(struct trapframe *tf)
 {
     struct proc *p = proc_current();
+    bool stopped = false;
     int sig;
     while ((sig = take_signal(p)) != 0) {
         struct linux_sigaction *act = &p->sig.actions[sig];
@@ -282,12 +299,18 @@ void signal_deliver(struct trapframe *tf)
             p->sig.fault_code = 0;
         } else if (default_is_ignore(sig)) {
             continue;
+        } else if (jobctl_is_stop_signal(sig)) {
+            if (sig != SIGSTOP && jobctl_group_orphaned(p->pgid))
+                continue; /* as Linux: nobody would continue it */
+            jobctl_stop(sig);
+            stopped = true;
+            continue;
         }
         if (p->sig.fault_code)
             log_fatal_fault(p, tf, sig);
         proc_exit(W_EXITCODE(0, sig));
     }
-    restart_interrupted_syscall(tf, NULL);
+    restart_interrupted_syscall(tf, stopped ? &restart_after_stop : NULL);
     p->sig.fault_code = 0;
     if (p->sig.wait_mask_active) { /* no handler ran: the old mask comes back now */
         p->sig.blocked = p->sig.saved_blocked;
@@ -427,8 +450,10 @@ SYSCALL(SYS_kill, kill)
         return k.sent ? 0 : -ESRCH;
     }
     if (pid == 0)
-        pid = proc_current()->pid; /* no process groups: our "group" is ourselves */
-    return send_to(pid < 0 ? -pid : pid, sig);
+        return jobctl_signal_group(proc_current()->pgid, sig);
+    if (pid < 0)
+        return jobctl_signal_group(-pid, sig);
+    return send_to(pid, sig);
 }
 
 SYSCALL(SYS_tgkill, tgkill)

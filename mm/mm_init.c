@@ -6,8 +6,9 @@
  *      every non-available entry (rounded outward): holes, overlaps and
  *      unaligned entries all come out right this way;
  *   2. usable = ram minus the reserved ranges; the struct page array is
- *      carved from `usable` below 1 GiB, the part boot.asm mapped;
- *   3. only frames below 1 GiB go to the allocator at first, since only
+ *      carved from `usable` below 4 GiB, the part boot.asm mapped (above
+ *      the boot modules when they fill the low memory: a big initramfs);
+ *   3. only frames below 4 GiB go to the allocator at first, since only
  *      those can be zeroed for page tables before the switch;
  *   4. kmap_init() builds the kernel page table and switches to it;
  *   5. now every frame is reachable through the direct map: add the rest.
@@ -20,7 +21,7 @@
 #include <mm/kernel_map.h>
 #include <mm/mm_init.h>
 
-#define EARLY_MAP_LIMIT GiB(1) /* what boot.asm's tables map */
+#define EARLY_MAP_LIMIT GiB(4) /* what boot.asm's tables map (EARLY_PDS) */
 #define LOW_MEMORY_END MiB(1)  /* BIOS data, real-mode IVT, VGA, option ROMs */
 
 struct mm_boot_report mm_boot;
@@ -75,7 +76,8 @@ static void frame_table_create(void)
     uint64_t bytes = ALIGN_UP(nframes * sizeof(struct page), PAGE_SIZE);
     paddr_t pa = memmap_take(&usable, bytes, PAGE_SIZE, EARLY_MAP_LIMIT);
     if (!pa)
-        panic("mm: no room below 1 GiB for the frame table (%lu KiB)", bytes >> 10);
+        panic("mm: no room below %lu GiB for the frame table (%lu KiB)", EARLY_MAP_LIMIT >> 30,
+              bytes >> 10);
     kprintf("  reserved [0x%08lx-0x%08lx) %6lu KiB  frame table (struct page[%lu])\n",
             pa, pa + bytes, bytes >> 10, nframes);
     frame_init(phys_to_virt(pa), nframes);

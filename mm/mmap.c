@@ -22,6 +22,7 @@
 #include <mm/fault.h>
 #include <mm/frame.h>
 #include <mm/mm.h>
+#include <mm/overcommit.h>
 #include <mm/usercopy.h>
 #include <mm/vmobject.h>
 #include <uapi/mman.h>
@@ -261,6 +262,8 @@ SYSCALL(SYS_mmap, mmap)
     if (rc == 0)
         rc = mmap_check_rlimits(mm, &req);
     if (rc == 0)
+        rc = overcommit_check_mmap(req.vma_flags, flags, !file, req.len);
+    if (rc == 0)
         rc = mmap_install(mm, &req);
     if (file)
         file_put(file);
@@ -370,9 +373,8 @@ SYSCALL(SYS_mprotect, mprotect)
 
 /*
  * Linux's brk checks: the heap keeps a page from the next mapping, and
- * STACK_GUARD_GAP more from a stack (vm_start_gap()); RLIMIT_DATA; and, as
- * the default heuristic overcommit does, one request larger than all of RAM
- * (mica has no swap) is refused.
+ * STACK_GUARD_GAP more from a stack (vm_start_gap()); RLIMIT_DATA; and the
+ * overcommit policy (vm.overcommit_memory, mm/overcommit.c).
  */
 static bool heap_may_grow(struct mm *mm, vaddr_t old_end, vaddr_t new_end)
 {
@@ -389,9 +391,7 @@ static bool heap_may_grow(struct mm *mm, vaddr_t old_end, vaddr_t new_end)
     }
     if (new_end - mm->brk_start > p->rlimits[RLIMIT_DATA].cur)
         return false;
-    struct frame_stats stats;
-    frame_get_stats(&stats);
-    return (new_end - old_end) / PAGE_SIZE <= stats.total_frames;
+    return overcommit_check((new_end - old_end) >> PAGE_SHIFT) == 0; /* mm/overcommit.c */
 }
 
 /* Grows the heap to cover [old_end, new_end); false if it may not (heap_may_grow). */
@@ -506,6 +506,8 @@ static struct vma *mremap_source(struct mm *mm, vaddr_t old, uint64_t old_len,
     if (new_len > old_len && ((new_len - old_len) >> PAGE_SHIFT) + mm->total_vm_pages >
                                  proc_current()->rlimits[RLIMIT_AS].cur / PAGE_SIZE)
         return NULL;
+    if (new_len > old_len && overcommit_check_grow(vma, new_len - old_len) < 0)
+        return NULL; /* the commit limit (mm/overcommit.c) */
     *err = 0;
     return vma;
 }

@@ -67,6 +67,9 @@ if [ -n "${PROG:-}" ]; then
         *" -- "*) ;;
         *) cmdline="${cmdline:+$cmdline }-- run" ;;
     esac
+    # as gdb does for the programs it starts (set disable-randomization on):
+    # the same addresses every run, those of docs/debugging.md
+    cmdline="norandmaps $cmdline"
     iso=$build/gdb-prog.iso
     "$root/scripts/mkiso.sh" "$iso" "$build/mica.elf" "$cmdline" \
         "$build/initramfs.cpio:initramfs.cpio" "$build/gdb-prog.cpio:run.cpio"
@@ -102,7 +105,9 @@ if [ -n "${GDB_TMUX:-}" ]; then
 fi
 
 qemu+=(-serial "file:$log" -monitor none)
-"${qemu[@]}" &
+# In a session of its own, QEMU never sees the terminal's ^C: that one is
+# gdb's, which stops the guest and gives (gdb) back.
+setsid "${qemu[@]}" &
 qemu_pid=$!
 trap 'kill $qemu_pid 2>/dev/null || true' EXIT
 echo "mica: QEMU is paused (console -> $log: tail -f $log); gdb attaching on port $port"

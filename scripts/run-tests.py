@@ -157,6 +157,9 @@ BOOTS = [
          disks=[DiskSpec("disk", kind="ext2", size_mib=16, source="user/disk")]),
     # the memory-map corner cases: RAM above 4 GiB, 1 GiB pages in the direct map
     Boot("ktest-5G-1G-pages", KTEST, mem="5G", cpu="qemu64,+pdpe1gb", disks=BLK_TEST_DISKS),
+    # big RAM, quickly: boot to user space and run one test (the frame table grows with RAM)
+    Boot("utest-4G-hello", "quiet -- test hello", mem="4G", user=True),
+    Boot("utest-8G-hello", "quiet -- test hello", mem="8G", user=True),
 ]
 
 
@@ -368,7 +371,8 @@ def run_boot(build, boot):
 DIFF_TESTS = ["hello", "hello_pie", "malloc_heavy", "files", "pipes", "procs", "exec_errors",
               "efault", "faults", "procfmt", "mmap", "mremap",
               "mmap_min_addr", "fuzz", "hostile_ptr", "errno_table",
-              "user_return", "newcalls", "waiting", "huge_index", "fs_ops", "fs_links"]
+              "user_return", "newcalls", "waiting", "huge_index", "fs_ops", "fs_links",
+              "jobctl", "overcommit", "aslr"]
 # NAME@ext2 runs program NAME on mica in /mnt, on a fresh ext2 disk (e2fsck -fn must be clean after)
 DISK_DIFF_TESTS = ["files@ext2", "mmap@ext2", "fs_ops@ext2", "fs_links@ext2"]
 EXTRA_DIFF_TESTS = []  # --diff-extra NAME adds one
@@ -503,6 +507,54 @@ def run_clock_test(build, results, only):
         results.fail("clock/sleep-5s", tail(out, 10))
 
 
+def run_run_elf_tests(build, results, only):
+    """run-elf streams output as it comes and notices a panic at once."""
+    if only and only not in "run-elf":
+        return
+    run_elf = [os.path.join(ROOT, "scripts", "run-elf"), "--no-build", "--build", build]
+    start = time.monotonic()
+    proc = subprocess.Popen(run_elf + [os.path.join(build, "user", "bin", "sh"), "-c",
+                                       "echo first; sleep 3; echo second"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = proc.stdout.readline()
+    first_at = time.monotonic()
+    rest, err = proc.communicate(timeout=120)
+    end = time.monotonic()
+    if first != b"first\n" or rest != b"second\n" or proc.returncode != 0:
+        results.fail("run-elf/streaming", f"got {first + rest!r}, exit {proc.returncode}, {err!r}")
+    elif end - first_at < 2:
+        results.fail("run-elf/streaming", f"the first line came only {end - first_at:.1f} s "
+                     f"before the end (after {first_at - start:.1f} s): not streamed")
+    else:
+        results.ok("run-elf/streaming")
+    start = time.monotonic()
+    proc = subprocess.run(run_elf + ["--kernel-args", "crash=panic", "--timeout", "100",
+                                     os.path.join(build, "user", "bin", "true")],
+                          stdin=subprocess.DEVNULL, capture_output=True, timeout=200)
+    took = time.monotonic() - start
+    if proc.returncode != RUN_ELF_NO_RUN or b"KERNEL PANIC" not in proc.stderr or took > 50:
+        results.fail("run-elf/panic", f"exit {proc.returncode} after {took:.1f} s, "
+                     f"stderr {proc.stderr[-300:]!r}")
+    else:
+        results.ok("run-elf/panic")
+
+
+def run_console_test(build, results, only):
+    """A scripted session at the console through a pty (scripts/console-test.py)."""
+    if only and only not in "console":
+        return
+    proc = subprocess.run([os.path.join(ROOT, "scripts", "console-test.py"), build],
+                          capture_output=True, text=True, timeout=600)
+    out = proc.stdout + proc.stderr
+    for m in re.finditer(r"^(ok|FAIL) (console/[\w.>&-]+)(?:: (.*))?$", out, re.M):
+        if m.group(1) == "ok":
+            results.ok(m.group(2))
+        else:
+            results.fail(m.group(2), m.group(3) or "")
+    if proc.returncode != 0 and "FAIL" not in out:
+        results.fail("console", f"exit {proc.returncode}\n{tail(out, 30)}")
+
+
 def run_gdb_test(build, results, only):
     if only and only not in "gdb":
         return
@@ -512,6 +564,13 @@ def run_gdb_test(build, results, only):
         results.ok("gdb/break-kmain-bt")
     else:
         results.fail("gdb/break-kmain-bt", tail(proc.stdout + proc.stderr, 30))
+    # make gdb's Ctrl-C: stops the guest, QEMU lives on (scripts/gdb-interrupt-test.py)
+    proc = subprocess.run([os.path.join(ROOT, "scripts", "gdb-interrupt-test.py"), build],
+                          capture_output=True, text=True, timeout=400)
+    if proc.returncode == 0:
+        results.ok("gdb/interrupt")
+    else:
+        results.fail("gdb/interrupt", tail(proc.stdout + proc.stderr, 10))
     # the mica helpers (scripts/gdb/mica.py), checked against the kernel's own view
     proc = subprocess.run([os.path.join(ROOT, "scripts", "gdb-helpers-test.sh"), build],
                           capture_output=True, text=True, timeout=300)
@@ -559,6 +618,8 @@ def main():
     run_clock_test(build, results, args.only)
     disk_tests.run_tests(build, args.only,
                          lambda name, why: results.fail(name, why) if why else results.ok(name))
+    run_console_test(build, results, args.only)
+    run_run_elf_tests(build, results, args.only)
     run_gdb_test(build, results, args.only)
 
     if results.failures:

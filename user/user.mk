@@ -16,7 +16,8 @@
 # $(O)/initramfs.cpio:
 #   /init            pid 1 (user/bin/init.c: shell, "test NAME|all" or "run" mode)
 #   /bin/*           sh, echo, cat, ls, ps, true, false, mkdir, rm, sleep,
-#                    kill, pmap, free, vmstat, top, pagemap, strace        (0755)
+#                    kill, pmap, free, vmstat, top, pagemap, strace, grep,
+#                    head, tail, wc, pwd, tee, sort, uniq, setarch        (0755)
 #   /bin/tests/*     the test programs run by "init test all"             (0755)
 #   /bin/bench/*     the benchmarks run by "init bench" (make bench)      (0755)
 #   /bin/demo/*      small programs that show virtual memory at work
@@ -35,7 +36,7 @@
 # to empty, so a plain build never carries a script's leftovers.
 
 USER_PROGS := init sh echo cat ls ps true false mkdir rm sleep kill pmap free vmstat top pagemap strace \
-	mount umount df sync
+	mount umount df sync grep head tail wc pwd tee sort uniq setarch
 USER_BENCHES := syscall faults mmap
 USER_DEMOS := addresses bigfile mappings cow malloc
 USER_TESTS := hello args_env malloc_stress fork_wait pipe_basic files_basic \
@@ -55,7 +56,7 @@ USER_LIB_SRCS := \
 	user/lib/string_extra.c \
 	user/lib/dirent.c \
 	user/lib/malloc.c \
-	user/lib/mount.c
+	mount umount df sync grep head tail wc pwd tee sort uniq setarch
 
 # the kernel's formatting and string code, built again with the user flags
 USER_SHARED_SRCS := lib/format.c lib/string.c

@@ -9,7 +9,8 @@
  * Life cycle: proc_alloc -> RUNNABLE <-> RUNNING <-> SLEEPING -> ZOMBIE
  * (after exit: only its pid, exit status and resource usage remain, for
  * the parent's wait4) -> freed by the parent's wait4. Orphans are given to
- * init (pid 1), which reaps them.
+ * init (pid 1), which reaps them. Job control adds RUNNING -> STOPPED ->
+ * RUNNABLE (a stop signal, then SIGCONT or SIGKILL: kernel/jobctl.c).
  *
  * Concurrency: one CPU, and the kernel runs with interrupts off except in
  * the idle loop, so a process runs kernel code until it sleeps or returns
@@ -38,6 +39,7 @@ enum proc_state {
     PROC_RUNNING,
     PROC_SLEEPING,      /* woken by wakeup(channel), or by a signal */
     PROC_DISK_SLEEP,    /* waiting for I/O: only wakeup(channel) ends it ('D' in ps) */
+    PROC_STOPPED,       /* job control: SIGSTOP/SIGTSTP/...; runs again on SIGCONT or SIGKILL */
     PROC_ZOMBIE,
 };
 
@@ -84,6 +86,10 @@ struct proc {
     struct list_node run_link;       /* the run queue, while RUNNABLE */
 
     int wait_status;                 /* for wait4, once a ZOMBIE */
+    int pgid, sid;                   /* process group and session (kernel/jobctl.c) */
+    int jobctl_report;               /* a stop/continue wait4 has not reported yet: its status, or 0 */
+    bool did_exec;                   /* execve'd since fork (setpgid by the parent: EACCES) */
+    unsigned int personality;        /* personality(2): ADDR_NO_RANDOMIZE or 0 (mm/aslr.c) */
     bool killed;                     /* a fatal signal is on its way */
 
     struct files *files;

@@ -5,8 +5,8 @@
  * process next returns to user mode, signal_deliver() takes each pending
  * signal that is not blocked: a handler gets a Linux-compatible
  * rt_sigframe on the user stack (rt_sigreturn undoes it); the default
- * action ends the process (or is nothing, for SIGCHLD, SIGURG, SIGWINCH,
- * SIGCONT).
+ * action ends the process, stops it (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU:
+ * kernel/jobctl.c), or is nothing (SIGCHLD, SIGURG, SIGWINCH, SIGCONT).
  */
 #ifndef MICA_KERNEL_SIGNAL_H
 #define MICA_KERNEL_SIGNAL_H

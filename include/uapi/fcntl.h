@@ -95,8 +95,17 @@ struct linux_dirent64 {
 #define TCSETSW 0x5403
 #define TCSETSF 0x5404
 #define TIOCGWINSZ 0x5413
+#define TCSBRK 0x5409
+#define TCXONC 0x540a
+#define TCFLSH 0x540b
+#define TIOCSCTTY 0x540e
 #define TIOCGPGRP 0x540f
 #define TIOCSPGRP 0x5410
+#define TIOCOUTQ 0x5411
+#define TIOCSWINSZ 0x5414
+#define FIONREAD 0x541b
+#define TIOCNOTTY 0x5422
+#define TIOCGSID 0x5429
 
 struct linux_winsize {
     unsigned short ws_row, ws_col, ws_xpixel, ws_ypixel;

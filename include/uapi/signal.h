@@ -40,6 +40,7 @@
 #define SIG_DFL 0ul
 #define SIG_IGN 1ul
 
+#define SA_NOCLDSTOP 0x00000001
 #define SA_SIGINFO 0x00000004
 #define SA_ONSTACK 0x08000000
 #define SA_RESTART 0x10000000

@@ -91,6 +91,7 @@
 #define SYS_getsid 124
 #define SYS_sigaltstack 131
 #define SYS_mknod 133
+#define SYS_personality 135
 #define SYS_statfs 137
 #define SYS_fstatfs 138
 #define SYS_arch_prctl 158

@@ -3,6 +3,8 @@
  *
  *   exited with code c:      (c & 0xff) << 8
  *   killed by signal s:      s            (| 0x80 if it dumped core)
+ *   stopped by signal s:     s << 8 | 0x7f   (WUNTRACED)
+ *   continued:               0xffff          (WCONTINUED)
  */
 #ifndef MICA_UAPI_WAIT_H
 #define MICA_UAPI_WAIT_H
@@ -13,6 +15,8 @@
 #define __WALL 0x40000000
 
 #define W_EXITCODE(code, sig) (((code) & 0xff) << 8 | (sig))
+#define W_STOPCODE(sig) ((sig) << 8 | 0x7f)
+#define W_CONTINUED 0xffff
 
 /* struct rusage for getrusage and wait4 */
 struct linux_timeval {

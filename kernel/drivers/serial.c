@@ -7,7 +7,7 @@
  * handler, rx_tail only by serial_try_getc; a full ring drops new bytes.
  */
 #include <arch/x86.h>
-#include <kernel/dev.h>
+#include <kernel/tty.h>
 #include <kernel/serial.h>
 #include <kernel/trap.h>
 

@@ -30,6 +30,7 @@
 #include <kernel/time.h>
 #include <kernel/timer.h>
 #include <kernel/trap.h>
+#include <kernel/tty.h>
 #include <kernel/vfs.h>
 #include <lib/format.h>
 #include <lib/string.h>
@@ -465,6 +466,7 @@ static char state_letter(const struct proc *p)
     case PROC_RUNNING: return 'R';
     case PROC_SLEEPING: return 'S';
     case PROC_DISK_SLEEP: return 'D';
+    case PROC_STOPPED: return 'T';
     case PROC_ZOMBIE: return 'Z';
     }
     return '?';
@@ -477,6 +479,7 @@ static const char *state_name(const struct proc *p)
     case PROC_RUNNING: return "R (running)";
     case PROC_SLEEPING: return "S (sleeping)";
     case PROC_DISK_SLEEP: return "D (disk sleep)";
+    case PROC_STOPPED: return "T (stopped)";
     case PROC_ZOMBIE: return "Z (zombie)";
     }
     return "? (unknown)";
@@ -508,8 +511,10 @@ static uint64_t sig_mask(const struct proc *p, bool want_ignored)
 static void stat_first_half(struct procfs_buf *buf, struct proc *p)
 {
     const struct mm *mm = p->mm;
-    procfs_printf(buf, "%d (%s) %c %d 0 0 0 -1 0 ", p->pid, p->name, state_letter(p),
-                  p->parent ? p->parent->pid : 0);
+    int tpgid = tty_foreground_pgrp(p->sid);
+    procfs_printf(buf, "%d (%s) %c %d %d %d %d %d 0 ", p->pid, p->name, state_letter(p),
+                  p->parent ? p->parent->pid : 0, p->pgid, p->sid,
+                  tpgid < 0 ? 0 : TTY_CONSOLE_NR, tpgid);
     procfs_printf(buf, "%lu %lu %lu %lu ", mm ? mm->counters.minor_faults : 0,
                   p->child_min_faults, mm ? mm->counters.major_faults : 0, p->child_maj_faults);
     procfs_printf(buf, "%lu %lu %lu %lu 20 0 1 0 %lu ", to_user_hz(p->user_ticks),

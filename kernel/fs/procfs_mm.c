@@ -33,6 +33,7 @@
 #include <mm/frame.h>
 #include <mm/kmalloc.h>
 #include <mm/mm.h>
+#include <mm/overcommit.h>
 #include <mm/pagetable.h>
 #include <mm/vmobject.h>
 #include <uapi/fcntl.h>
@@ -686,7 +687,7 @@ static void meminfo_kernel(struct procfs_buf *buf, const struct mem_totals *t)
     meminfo_pages(buf, "NFS_Unstable:", 0);
     meminfo_pages(buf, "Bounce:", 0);
     meminfo_pages(buf, "WritebackTmp:", 0);
-    meminfo_pages(buf, "CommitLimit:", t->frames.total_frames / 2); /* overcommit_ratio 50, no swap */
+    meminfo_pages(buf, "CommitLimit:", overcommit_limit_pages()); /* overcommit_ratio, no swap */
     meminfo_pages(buf, "Committed_AS:", t->committed);
     meminfo_pages(buf, "VmallocTotal:", 0); /* mica has no vmalloc area */
     meminfo_pages(buf, "VmallocUsed:", 0);

@@ -11,7 +11,7 @@
 
 DIFF_CC ?= musl-gcc
 DIFF_CFLAGS := -static -O1 -g -Wall -Wextra -Werror
-DIFF_TESTS := hello malloc_heavy files pipes procs exec_errors efault mmap faults procfmt mremap mmap_min_addr fuzz hostile_ptr errno_table user_return newcalls waiting huge_index fs_ops fs_links
+DIFF_TESTS := hello malloc_heavy files pipes procs exec_errors efault mmap faults procfmt mremap mmap_min_addr fuzz hostile_ptr errno_table user_return newcalls waiting huge_index fs_ops fs_links jobctl overcommit aslr
 DIFF_BIN := $(DIFF_TESTS:%=$(O)/diff/%) $(O)/diff/hello_pie
 
 $(O)/diff/%: tests/diff/%.c tests/diff/errname.h tests/diff/diff.mk

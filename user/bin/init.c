@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -95,6 +96,26 @@ static void reap_zombies(void)
 
 /* ---- mode (a): the console ---- */
 
+/*
+ * The console shell leads its own session with the console as its
+ * controlling terminal (what getty does on Linux), so it can do job
+ * control: ^C and ^Z go to its foreground job.
+ */
+static pid_t spawn_login_shell(char *const argv[])
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (setsid() < 0 || ioctl(STDIN_FILENO, TIOCSCTTY, 0) < 0)
+            printf("init: no controlling terminal for the shell: %s\n", strerror(errno));
+        execve("/bin/sh", argv, child_env);
+        printf("init: /bin/sh: %s\n", strerror(errno));
+        fflush(stdout);
+        _exit(127);
+    }
+    return pid;
+}
+
 static long monotonic_seconds(void)
 {
     struct timespec ts;
@@ -109,7 +130,7 @@ static __attribute__((noreturn)) void run_console(void)
            "/bin/tests/hello); the source of each is in user/bin/. Ctrl-A X leaves QEMU.\n\n");
     for (;;) {
         long start = monotonic_seconds();
-        pid_t pid = spawn("/bin/sh", argv, "init");
+        pid_t pid = spawn_login_shell(argv);
         if (pid > 0) {
             int status = wait_for(pid);
             if (WIFSIGNALED(status))

@@ -1,9 +1,11 @@
 /*
- * pmap [-x | -X | -XX] [-p] [-q] PID... - the memory map of processes, in
+ * pmap [-x | -d | -X | -XX] [-p] [-q] PID... - the memory map of processes, in
  * the layouts of procps-ng's pmap:
  *
  *   pmap 1          address, size, mode and name of each mapping, and a total
  *   pmap -x 1       also resident and dirty kB (from /proc/PID/smaps)
+ *   pmap -d 1       the "device format": offset and device of each mapping,
+ *                   and mapped / writeable-private / shared totals
  *   pmap -X 1       every smaps field but the page sizes and the shared/private
  *                   split; -XX: all of them and VmFlags
  *   -p              full paths instead of file names; -q: no header or footer
@@ -24,7 +26,7 @@
 #define MAX_FIELDS 40
 #define FIELD_NAME_MAX 32
 
-enum view { VIEW_PLAIN, VIEW_X, VIEW_XX_SOME, VIEW_XX_ALL };
+enum view { VIEW_PLAIN, VIEW_D, VIEW_X, VIEW_XX_SOME, VIEW_XX_ALL };
 
 struct mapping {
     char start[20], perms[8], offset[20], dev[16], inode[24];
@@ -217,6 +219,35 @@ static void show_plain(const struct smaps *sm)
         printf(" total %16luK\n", total);
 }
 
+/* -d: offset and device (maps' "MAJ:MIN" in hex, printed as procps does: "%03x:%05x"). */
+static void show_d(const struct smaps *sm)
+{
+    unsigned long mapped = 0, private_writeable = 0, shared = 0;
+    char mode[6];
+
+    if (!opt_quiet)
+        printf("Address           Kbytes Mode  Offset           Device    Mapping\n");
+    for (int i = 0; i < sm->count; i++) {
+        const struct mapping *m = &sm->maps[i];
+        unsigned long kb = (m->end_addr - m->start_addr) >> 10;
+        char *colon;
+        unsigned long major = strtoul(m->dev, &colon, 16);
+        unsigned long minor = *colon == ':' ? strtoul(colon + 1, NULL, 16) : 0;
+
+        mode_of(m, mode);
+        printf("%016lx %7lu %s %016lx %03lx:%05lx %s\n", m->start_addr, kb, mode,
+               strtoul(m->offset, NULL, 16), major, minor, short_name(m));
+        mapped += kb;
+        if (m->perms[3] == 's')
+            shared += kb;
+        else if (m->perms[1] == 'w')
+            private_writeable += kb;
+    }
+    if (!opt_quiet)
+        printf("mapped: %luK    writeable/private: %luK    shared: %luK\n", mapped,
+               private_writeable, shared);
+}
+
 static void show_x(const struct smaps *sm)
 {
     unsigned long total = 0, rss = 0, dirty = 0;
@@ -397,7 +428,8 @@ static int show(int pid, enum view view)
     struct smaps sm;
 
     memset(&sm, 0, sizeof(sm));
-    snprintf(path, sizeof(path), "/proc/%d/%s", pid, view == VIEW_PLAIN ? "maps" : "smaps");
+    snprintf(path, sizeof(path), "/proc/%d/%s", pid,
+             view == VIEW_PLAIN || view == VIEW_D ? "maps" : "smaps");
     sm.text = slurp(path, NULL);
     if (sm.text == NULL)
         return 1;
@@ -408,6 +440,8 @@ static int show(int pid, enum view view)
     show_header(pid);
     if (view == VIEW_PLAIN)
         show_plain(&sm);
+    else if (view == VIEW_D)
+        show_d(&sm);
     else if (view == VIEW_X)
         show_x(&sm);
     else
@@ -419,7 +453,7 @@ static int show(int pid, enum view view)
 
 static void usage(void)
 {
-    fprintf(stderr, "Usage: pmap [-x | -X | -XX] [-p] [-q] PID [PID ...]\n");
+    fprintf(stderr, "Usage: pmap [-x | -d | -X | -XX] [-p] [-q] PID [PID ...]\n");
     exit(1);
 }
 
@@ -433,6 +467,8 @@ int main(int argc, char **argv)
 
         if (strcmp(a, "-x") == 0 || strcmp(a, "--extended") == 0)
             view = VIEW_X;
+        else if (strcmp(a, "-d") == 0 || strcmp(a, "--device") == 0)
+            view = VIEW_D;
         else if (strcmp(a, "-X") == 0)
             view = VIEW_XX_SOME;
         else if (strcmp(a, "-XX") == 0)

@@ -1,8 +1,9 @@
 /*
  * sh - a small shell.
  *
- *   sh               reads commands from standard input; prompts "$ " when
- *                    that is a terminal
+ *   sh               reads commands from standard input; on a terminal it
+ *                    prompts "$ ", edits lines (arrows, history: lineedit.h)
+ *                    and does job control
  *   sh FILE          runs the commands in FILE
  *   sh -c COMMANDS   runs COMMANDS
  *
@@ -18,19 +19,29 @@
  *           $NAME an environment variable (there are no shell variables);
  *           '#' at the start of a word begins a comment
  *   parse   operators into pipelines (parse_pipeline):
- *             cmd [< in] [> out | >> out] | cmd ... [&] ; ...
- *   run     builtins (cd [DIR], exit [N], wait [PID]) inside the shell;
- *           programs with fork + execve (PATH=/bin search, a name with '/'
- *           used as it is), joined by pipes, waited for unless the
- *           pipeline ends with '&' - then "[PID]" is printed and $! set
+ *             cmd [N< in] [N> out | N>> out | N>&M] | cmd ...  then
+ *             ';' (next), '&' (background), '&&' (next if this one
+ *             succeeded), '||' (next if it failed)
+ *   run     builtins (cd, exit, export, jobs, fg, bg, wait) inside the
+ *           shell; programs with fork + execve (PATH search, a name with
+ *           '/' used as it is), joined by pipes, waited for unless the
+ *           pipeline ends with '&'
  *
- * Exit statuses: a program's own, 128+N if signal N killed it, 127 if it
- * was not found, 126 if it was found but could not be run, 2 for a syntax
- * error, 1 for a failed redirection.
+ * Job control (interactive, on the controlling terminal): every pipeline
+ * is a process group that gets the terminal while in the foreground, so
+ * ^C and ^Z reach it and not the shell; a stopped job waits in the job
+ * table for fg or bg. `a && b &` puts only b in the background (a
+ * difference from POSIX shells, which would put the whole list there).
+ *
+ * Exit statuses: a program's own, 128+N if signal N killed (or stopped)
+ * it, 127 if it was not found, 126 if it was found but could not be run,
+ * 2 for a syntax error, 1 for a failed redirection.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <lineedit.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,20 +51,25 @@
 #define MAX_TOKENS 256
 #define MAX_ARGS 64
 #define MAX_CMDS 16
+#define MAX_REDIRS 8
 #define MAX_JOBS 32
+#define JOB_TEXT_MAX 80
+#define LINE_EDIT_MAX 1024
 #define STORE_SIZE 16384 /* room for the words of one pipeline, after $ expansion */
 
 static int last_status;   /* $? */
 static pid_t last_bg_pid; /* $!, 0 before the first background job */
-static int interactive;   /* reading from a terminal: prompt, report finished jobs */
+static int interactive;   /* reading from a terminal: prompt, edit lines, report jobs */
 
 /* ---- lexing: a line into tokens ---- */
 
-enum token_kind { T_WORD, T_PIPE, T_AMP, T_SEMI, T_IN, T_OUT, T_APPEND, T_END };
+enum token_kind { T_WORD, T_PIPE, T_AMP, T_SEMI, T_AND, T_OR, T_REDIR, T_END };
 
 struct token {
     enum token_kind kind;
-    char *word; /* T_WORD: the word after quotes and $ are dealt with */
+    char *word;     /* T_WORD: the word after quotes and $ are dealt with */
+    int fd, flags;  /* T_REDIR: the descriptor, and open()'s flags for a file */
+    int dup_fd;     /* T_REDIR: N>&M's M, else -1 (a file name follows) */
 };
 
 struct lexer {
@@ -62,6 +78,7 @@ struct lexer {
     char *out, *out_end; /* where the next word character goes; the end of store */
     struct token toks[MAX_TOKENS];
     int ntoks;
+    const char *text;    /* where the current pipeline's text starts */
     const char *error;   /* set on the first error */
 };
 
@@ -170,22 +187,50 @@ static void lex_word(struct lexer *lx)
     lx->toks[lx->ntoks].word = start;
 }
 
-/* The operator at p, and its length in *len; T_WORD if there is none. */
-static enum token_kind operator_at(const char *p, int *len)
+/*
+ * A redirection at p: [N]< [N]> [N]>> with a file name to follow, or
+ * [N]>&M (make N a copy of M). N defaults to 0 for '<', 1 for '>'.
+ * Fills t and returns its length.
+ */
+static int lex_redirection(const char *p, struct token *t)
 {
-    *len = 1;
+    const char *q = p;
+    int fd = -1;
+
+    if (isdigit((unsigned char)*q))
+        fd = *q++ - '0';
+    if (*q == '<') {
+        t->fd = fd < 0 ? 0 : fd;
+        t->flags = O_RDONLY;
+        q++;
+    } else {
+        t->fd = fd < 0 ? 1 : fd;
+        t->flags = O_WRONLY | O_CREAT | (q[1] == '>' ? O_APPEND : O_TRUNC);
+        q += q[1] == '>' ? 2 : 1;
+    }
+    t->dup_fd = -1;
+    if (*q == '&' && isdigit((unsigned char)q[1])) {
+        t->dup_fd = q[1] - '0';
+        q += 2;
+    }
+    t->kind = T_REDIR;
+    return (int)(q - p);
+}
+
+/* The operator at p, put in t; returns its length, 0 if p starts a word. */
+static int lex_operator(const char *p, struct token *t)
+{
+    if (*p == '<' || *p == '>' || (isdigit((unsigned char)*p) && (p[1] == '<' || p[1] == '>')))
+        return lex_redirection(p, t);
+    if ((p[0] == '&' || p[0] == '|') && p[1] == p[0]) {
+        t->kind = p[0] == '&' ? T_AND : T_OR;
+        return 2;
+    }
     switch (*p) {
-    case '|': return T_PIPE;
-    case '&': return T_AMP;
-    case ';': return T_SEMI;
-    case '<': return T_IN;
-    case '>':
-        if (p[1] == '>') {
-            *len = 2;
-            return T_APPEND;
-        }
-        return T_OUT;
-    default: return T_WORD;
+    case '|': t->kind = T_PIPE; return 1;
+    case '&': t->kind = T_AMP; return 1;
+    case ';': t->kind = T_SEMI; return 1;
+    default: return 0;
     }
 }
 
@@ -198,18 +243,27 @@ static void lex_start(struct lexer *lx, const char *line, char *store)
     lx->error = NULL;
 }
 
+static int ends_pipeline(enum token_kind kind)
+{
+    return kind == T_SEMI || kind == T_AMP || kind == T_AND || kind == T_OR;
+}
+
 /*
  * Reads the tokens of the next pipeline into lx->toks: up to and including
- * the ';' or '&' that ends it, then T_END. Lexing one pipeline at a time
- * lets "false; echo $?" expand $? after false has run. Returns the number
- * of tokens (0 at the end of the line), or -1 after printing an error.
+ * the ';', '&', '&&' or '||' that ends it, then T_END. Lexing one pipeline
+ * at a time lets "false; echo $?" expand $? after false has run. Returns
+ * the number of tokens (0 at the end of the line), or -1 after printing an
+ * error. lx->text..lx->p is the pipeline's text (for `jobs`).
  */
 static int lex_pipeline(struct lexer *lx)
 {
     lx->ntoks = 0;
     lx->out = lx->store; /* the previous pipeline's words are done with */
+    while (*lx->p == ' ' || *lx->p == '\t' || *lx->p == '\n')
+        lx->p++;
+    lx->text = lx->p;
     for (;;) {
-        enum token_kind kind;
+        struct token *t = &lx->toks[lx->ntoks];
         int len;
         while (*lx->p == ' ' || *lx->p == '\t' || *lx->p == '\n')
             lx->p++;
@@ -219,16 +273,15 @@ static int lex_pipeline(struct lexer *lx)
             lx->error = "too many words";
             break;
         }
-        kind = operator_at(lx->p, &len);
-        lx->toks[lx->ntoks].kind = kind;
-        if (kind != T_WORD)
+        len = lex_operator(lx->p, t);
+        if (len > 0)
             lx->p += len;
         else
             lex_word(lx);
         if (lx->error != NULL)
             break;
         lx->ntoks++;
-        if (kind == T_SEMI || kind == T_AMP)
+        if (ends_pipeline(t->kind))
             break;
     }
     lx->toks[lx->ntoks].kind = T_END;
@@ -241,17 +294,23 @@ static int lex_pipeline(struct lexer *lx)
 
 /* ---- parsing: tokens into pipelines ---- */
 
+struct redirection {
+    int fd, flags;    /* the descriptor; open()'s flags when file is set */
+    int dup_fd;       /* >&M: fd becomes a copy of dup_fd; -1 for a file */
+    const char *file;
+};
+
 struct command {
     char *argv[MAX_ARGS + 1];
     int argc;
-    char *in, *out; /* redirections, or NULL */
-    int append;     /* '>>' rather than '>' */
+    struct redirection redirs[MAX_REDIRS]; /* applied in order, as written */
+    int nredirs;
 };
 
 struct pipeline {
     struct command cmds[MAX_CMDS];
     int ncmds;
-    int background; /* ended with '&' */
+    enum token_kind end; /* T_SEMI, T_AMP (background), T_AND, T_OR or T_END */
 };
 
 static int syntax_error(const char *what)
@@ -260,43 +319,54 @@ static int syntax_error(const char *what)
     return -1;
 }
 
+/* Adds the redirection at toks[*pos] (and its file name) to cmd. 0, or -1 on a syntax error. */
+static int parse_redirection(const struct token *toks, int *pos, struct command *cmd)
+{
+    const struct token *t = &toks[*pos];
+    struct redirection *r = &cmd->redirs[cmd->nredirs];
+
+    if (cmd->nredirs == MAX_REDIRS)
+        return syntax_error("too many redirections");
+    *r = (struct redirection){ t->fd, t->flags, t->dup_fd, NULL };
+    if (t->dup_fd < 0) {
+        if (toks[*pos + 1].kind != T_WORD)
+            return syntax_error("a redirection needs a file name");
+        *pos += 1;
+        r->file = toks[*pos].word;
+    }
+    cmd->nredirs++;
+    return 0;
+}
+
 /* Parses words and redirections up to the next operator. 0, or -1 on a syntax error. */
 static int parse_command(const struct token *toks, int *pos, struct command *cmd)
 {
     memset(cmd, 0, sizeof(*cmd));
-    for (;;) {
+    for (;; *pos += 1) {
         const struct token *t = &toks[*pos];
         if (t->kind == T_WORD) {
             if (cmd->argc == MAX_ARGS)
                 return syntax_error("too many arguments");
             cmd->argv[cmd->argc++] = t->word;
-        } else if (t->kind == T_IN || t->kind == T_OUT || t->kind == T_APPEND) {
-            if (toks[*pos + 1].kind != T_WORD)
-                return syntax_error("a redirection needs a file name");
-            *pos += 1;
-            if (t->kind == T_IN)
-                cmd->in = toks[*pos].word;
-            else {
-                cmd->out = toks[*pos].word;
-                cmd->append = t->kind == T_APPEND;
-            }
+        } else if (t->kind == T_REDIR) {
+            if (parse_redirection(toks, pos, cmd) < 0)
+                return -1;
         } else {
             break;
         }
-        *pos += 1;
     }
     return cmd->argc > 0 ? 0 : syntax_error("missing command");
 }
 
 /*
- * Parses one pipeline starting at toks[*pos], and the ';' or '&' after it.
+ * Parses one pipeline starting at toks[*pos], and the operator after it.
  * Returns 0 when pl is ready to run, 1 if there was nothing to run (an
  * empty command between ';'s), -1 on a syntax error.
  */
 static int parse_pipeline(const struct token *toks, int *pos, struct pipeline *pl)
 {
     pl->ncmds = 0;
-    pl->background = 0;
+    pl->end = T_SEMI;
     if (toks[*pos].kind == T_SEMI) {
         *pos += 1;
         return 1;
@@ -310,77 +380,195 @@ static int parse_pipeline(const struct token *toks, int *pos, struct pipeline *p
             break;
         *pos += 1;
     }
-    switch (toks[*pos].kind) {
-    case T_AMP:
-        pl->background = 1;
-        /* fall through */
-    case T_SEMI:
-        *pos += 1;
-        /* fall through */
-    case T_END:
+    pl->end = toks[*pos].kind;
+    if (pl->end == T_END || ends_pipeline(pl->end))
         return 0;
-    default:
-        return syntax_error("unexpected operator");
-    }
+    return syntax_error("unexpected operator");
 }
 
-/* ---- background jobs ---- */
+/* ---- jobs ---- */
+
+/*
+ * A job is one pipeline that runs in the background or was stopped; the
+ * table keeps it until all its processes are reaped (and, interactively,
+ * until "Done" was said). With job control (an interactive shell with a
+ * controlling terminal) each pipeline is a process group, pgid = its
+ * first process, and the group in the foreground owns the terminal.
+ */
+enum job_state { JOB_RUNNING, JOB_STOPPED, JOB_DONE };
 
 struct job {
-    pid_t pid;
-    int done;   /* reaped already; status is valid */
-    int status; /* the shell's exit status for it */
+    int id;                  /* the N of %N; 0: the slot is free */
+    pid_t pgid;
+    pid_t pids[MAX_CMDS];
+    int reaped[MAX_CMDS];
+    int npids;
+    enum job_state state;
+    int status;              /* the shell status of its last process, once known */
+    char text[JOB_TEXT_MAX]; /* the command line, for `jobs` */
 };
 
 static struct job jobs[MAX_JOBS];
-static int njobs;
+static int job_control; /* each job its own group; ^C and ^Z reach only it */
+static pid_t shell_pgid;
 
-/* The shell's exit status for a wait status: the exit code, or 128 + the signal. */
+/* The shell's exit status for a wait status: the exit code, 128 + the signal, or 128 + the stop signal. */
 static int decode_status(int wstatus)
 {
+    if (WIFSTOPPED(wstatus))
+        return 128 + WSTOPSIG(wstatus);
     return WIFSIGNALED(wstatus) ? 128 + WTERMSIG(wstatus) : WEXITSTATUS(wstatus);
 }
 
-static void remove_job(int i)
+/* A free slot with the next id, or NULL when the table is full. */
+static struct job *job_new(void)
 {
-    jobs[i] = jobs[--njobs];
+    int max_id = 0;
+    struct job *free_slot = NULL;
+
+    for (int i = 0; i < MAX_JOBS; i++) {
+        if (jobs[i].id > max_id)
+            max_id = jobs[i].id;
+        else if (jobs[i].id == 0 && free_slot == NULL)
+            free_slot = &jobs[i];
+    }
+    if (free_slot != NULL)
+        free_slot->id = max_id + 1;
+    return free_slot;
 }
 
-/* Remembers a background child so `wait` can find it and its zombie is reaped. */
-static void add_job(pid_t pid)
+/* %N, N (a pid or a job number) or nothing (the most recent job); NULL if there is none. */
+static struct job *job_find(const char *spec)
 {
-    for (int i = 0; i < njobs && njobs == MAX_JOBS; i++)
-        if (jobs[i].done)
-            remove_job(i); /* make room: forget a finished job */
-    if (njobs < MAX_JOBS)
-        jobs[njobs++] = (struct job){ pid, 0, 0 };
+    struct job *found = NULL;
+    int n = spec ? atoi(spec[0] == '%' ? spec + 1 : spec) : 0;
+
+    for (int i = 0; i < MAX_JOBS; i++) {
+        struct job *j = &jobs[i];
+        if (j->id == 0)
+            continue;
+        if (spec == NULL ? (found == NULL || j->id > found->id)
+                         : (spec[0] == '%' ? j->id == n : j->pgid == n || j->pids[0] == n))
+            found = j;
+    }
+    return found;
 }
 
-/* Reaps background jobs that have ended, without waiting. */
-static void check_jobs(void)
+/* What `jobs` says of j, in bash's words: Running, Stopped, Done, Exit N, Terminated... */
+static const char *job_state_text(const struct job *j, char *buf, size_t size)
 {
-    int wstatus;
+    int sig = j->status - 128;
 
-    for (int i = 0; i < njobs; i++) {
-        if (!jobs[i].done && waitpid(jobs[i].pid, &wstatus, WNOHANG) == jobs[i].pid) {
-            jobs[i].done = 1;
-            jobs[i].status = decode_status(wstatus);
-            if (interactive)
-                printf("[%d] done, status %d\n", jobs[i].pid, jobs[i].status);
-        }
+    if (j->state != JOB_DONE)
+        return j->state == JOB_RUNNING ? "Running" : "Stopped";
+    if (j->status == 0)
+        return "Done";
+    if (j->status <= 128)
+        snprintf(buf, size, "Exit %d", j->status);
+    else
+        snprintf(buf, size, "%s", sig == SIGTERM ? "Terminated" : sig == SIGKILL ? "Killed"
+                                  : sig == SIGINT ? "Interrupt" : "Signal");
+    if (j->status > 128 && sig != SIGTERM && sig != SIGKILL && sig != SIGINT)
+        snprintf(buf, size, "Signal %d", sig);
+    return buf;
+}
+
+static void job_print(const struct job *j)
+{
+    char buf[32];
+    printf("[%d]  %-10s  %s\n", j->id, job_state_text(j, buf, sizeof(buf)), j->text);
+}
+
+/* Records what waitpid said about one of j's processes. */
+static void job_update(struct job *j, int index, int wstatus)
+{
+    if (WIFSTOPPED(wstatus)) {
+        j->state = JOB_STOPPED;
+        j->status = decode_status(wstatus);
+        return;
+    }
+    if (WIFCONTINUED(wstatus)) {
+        j->state = JOB_RUNNING;
+        return;
+    }
+    j->reaped[index] = 1;
+    if (index == j->npids - 1)
+        j->status = decode_status(wstatus);
+    for (int i = 0; i < j->npids; i++)
+        if (!j->reaped[i])
+            return;
+    j->state = JOB_DONE;
+}
+
+/* Collects whatever j's processes have to report; waits (for a change) unless options has WNOHANG. */
+static void job_poll(struct job *j, int options)
+{
+    for (int i = 0; i < j->npids; i++) {
+        int wstatus;
+        pid_t got;
+        if (j->reaped[i])
+            continue;
+        do
+            got = waitpid(j->pids[i], &wstatus, options | WUNTRACED | WCONTINUED);
+        while (got < 0 && errno == EINTR);
+        if (got == j->pids[i])
+            job_update(j, i, wstatus);
+        else if (got < 0)
+            j->reaped[i] = 1; /* not our child any more: nothing to wait for */
     }
 }
 
-/* Waits for pid; its shell exit status, or -1 with errno (ECHILD). */
-static int wait_child(pid_t pid)
+/* Before a prompt: says which jobs ended or stopped, and forgets the ended ones. */
+static void check_jobs(int report)
 {
-    int wstatus;
-    pid_t got;
+    for (int i = 0; i < MAX_JOBS; i++) {
+        struct job *j = &jobs[i];
+        enum job_state before = j->state;
+        if (j->id == 0)
+            continue;
+        job_poll(j, WNOHANG);
+        if (report && (j->state != before || j->state == JOB_DONE))
+            job_print(j);
+        if (report && j->state == JOB_DONE)
+            j->id = 0;
+    }
+}
 
-    do
-        got = waitpid(pid, &wstatus, 0);
-    while (got < 0 && errno == EINTR);
-    return got < 0 ? -1 : decode_status(wstatus);
+/* Sends sig to every process of j (to its group, with job control). */
+static void job_signal(const struct job *j, int sig)
+{
+    if (job_control) {
+        kill(-j->pgid, sig);
+        return;
+    }
+    for (int i = 0; i < j->npids; i++)
+        if (!j->reaped[i])
+            kill(j->pids[i], sig);
+}
+
+/*
+ * Lets j run in the foreground until it ends or stops: it gets the
+ * terminal, and the shell takes it back after. Returns the shell status;
+ * a job that stopped stays in the table, a finished one leaves it.
+ */
+static int job_wait_foreground(struct job *j)
+{
+    if (job_control)
+        tcsetpgrp(STDIN_FILENO, j->pgid);
+    while (j->state == JOB_RUNNING)
+        job_poll(j, 0);
+    if (job_control)
+        tcsetpgrp(STDIN_FILENO, shell_pgid);
+    if (j->state == JOB_STOPPED) {
+        printf("\n");
+        job_print(j);
+        return j->status;
+    }
+    if (j->status == 128 + SIGINT && job_control)
+        printf("\n"); /* the terminal echoed ^C: end that line */
+    int status = j->status;
+    j->id = 0;
+    return status;
 }
 
 /* ---- builtins ---- */
@@ -403,33 +591,92 @@ static int builtin_exit(struct command *cmd)
     exit(cmd->argc > 1 ? atoi(cmd->argv[1]) : last_status);
 }
 
-/* wait: every background job; wait PID: that one, and its status. */
+/* export NAME=VALUE...: puts them in the environment of the programs we start; alone: lists it. */
+static int builtin_export(struct command *cmd)
+{
+    if (cmd->argc == 1) {
+        for (char **e = environ; *e != NULL; e++)
+            printf("export %s\n", *e);
+        return 0;
+    }
+    for (int i = 1; i < cmd->argc; i++) {
+        char *eq = strchr(cmd->argv[i], '=');
+        if (eq == NULL)
+            continue; /* there are no shell variables: NAME alone has nothing to export */
+        *eq = '\0';
+        if (setenv(cmd->argv[i], eq + 1, 1) < 0) {
+            fprintf(stderr, "sh: export: %s: %s\n", cmd->argv[i], strerror(errno));
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int builtin_jobs(struct command *cmd)
+{
+    (void)cmd;
+    check_jobs(0);
+    for (int i = 0; i < MAX_JOBS; i++)
+        if (jobs[i].id != 0)
+            job_print(&jobs[i]);
+    return 0;
+}
+
+/* fg [%N]: continues the job in the foreground and waits for it. */
+static int builtin_fg(struct command *cmd)
+{
+    struct job *j = job_find(cmd->argc > 1 ? cmd->argv[1] : NULL);
+
+    if (j == NULL) {
+        fprintf(stderr, "sh: fg: no such job\n");
+        return 1;
+    }
+    printf("%s\n", j->text);
+    fflush(stdout);
+    j->state = JOB_RUNNING;
+    if (job_control)
+        tcsetpgrp(STDIN_FILENO, j->pgid); /* before it runs, so it does not read in the background */
+    job_signal(j, SIGCONT);
+    return job_wait_foreground(j);
+}
+
+/* bg [%N]: continues a stopped job in the background. */
+static int builtin_bg(struct command *cmd)
+{
+    struct job *j = job_find(cmd->argc > 1 ? cmd->argv[1] : NULL);
+
+    if (j == NULL) {
+        fprintf(stderr, "sh: bg: no such job\n");
+        return 1;
+    }
+    j->state = JOB_RUNNING;
+    job_signal(j, SIGCONT);
+    printf("[%d]  %s &\n", j->id, j->text);
+    return 0;
+}
+
+/* wait: every job; wait %N or PID: that one, and its status. */
 static int builtin_wait(struct command *cmd)
 {
-    pid_t pid;
-    int status;
-
     if (cmd->argc == 1) {
-        while (njobs > 0) {
-            if (!jobs[0].done)
-                wait_child(jobs[0].pid);
-            remove_job(0);
+        for (int i = 0; i < MAX_JOBS; i++) {
+            while (jobs[i].id != 0 && jobs[i].state == JOB_RUNNING)
+                job_poll(&jobs[i], 0);
+            if (jobs[i].state == JOB_DONE)
+                jobs[i].id = 0;
         }
         return 0;
     }
-    pid = atoi(cmd->argv[1]);
-    for (int i = 0; i < njobs; i++) {
-        if (jobs[i].pid == pid) {
-            status = jobs[i].done ? jobs[i].status : wait_child(pid);
-            remove_job(i);
-            return status;
-        }
-    }
-    status = wait_child(pid);
-    if (status < 0) {
-        fprintf(stderr, "sh: wait: pid %d is not a child of this shell\n", pid);
+    struct job *j = job_find(cmd->argv[1]);
+    if (j == NULL) {
+        fprintf(stderr, "sh: wait: %s is not a job of this shell\n", cmd->argv[1]);
         return 127;
     }
+    while (j->state == JOB_RUNNING)
+        job_poll(j, 0);
+    int status = j->status;
+    if (j->state == JOB_DONE)
+        j->id = 0;
     return status;
 }
 
@@ -439,42 +686,40 @@ typedef int builtin_fn(struct command *cmd);
 /* The builtin called name, or NULL if name is not one. */
 static builtin_fn *builtin_for(const char *name)
 {
-    if (strcmp(name, "cd") == 0)
-        return builtin_cd;
-    if (strcmp(name, "exit") == 0)
-        return builtin_exit;
-    if (strcmp(name, "wait") == 0)
-        return builtin_wait;
+    static const struct {
+        const char *name;
+        builtin_fn *fn;
+    } builtins[] = {
+        { "cd", builtin_cd }, { "exit", builtin_exit }, { "export", builtin_export },
+        { "jobs", builtin_jobs }, { "fg", builtin_fg }, { "bg", builtin_bg },
+        { "wait", builtin_wait },
+    };
+
+    for (size_t i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++)
+        if (strcmp(name, builtins[i].name) == 0)
+            return builtins[i].fn;
     return NULL;
 }
 
 /* ---- running ---- */
 
-/* Opens file and puts it on fd target. 0, or -1 after printing why. */
-static int redirect(const char *file, int flags, int target)
-{
-    int fd = open(file, flags, 0666);
-
-    if (fd < 0) {
-        fprintf(stderr, "sh: %s: %s\n", file, strerror(errno));
-        return -1;
-    }
-    if (fd != target) {
-        dup2(fd, target);
-        close(fd);
-    }
-    return 0;
-}
-
-/* Applies cmd's < and > / >> to fds 0 and 1. 0, or -1 after printing why. */
+/* Applies cmd's redirections in order. 0, or -1 after printing why. */
 static int apply_redirections(const struct command *cmd)
 {
-    int out_flags = O_WRONLY | O_CREAT | (cmd->append ? O_APPEND : O_TRUNC);
-
-    if (cmd->in != NULL && redirect(cmd->in, O_RDONLY, STDIN_FILENO) < 0)
-        return -1;
-    if (cmd->out != NULL && redirect(cmd->out, out_flags, STDOUT_FILENO) < 0)
-        return -1;
+    for (int i = 0; i < cmd->nredirs; i++) {
+        const struct redirection *r = &cmd->redirs[i];
+        int fd = r->file ? open(r->file, r->flags, 0666) : r->dup_fd;
+        if (fd < 0) {
+            fprintf(stderr, "sh: %s: %s\n", r->file, strerror(errno));
+            return -1;
+        }
+        if (fd != r->fd && dup2(fd, r->fd) < 0) {
+            fprintf(stderr, "sh: %d: %s\n", fd, strerror(errno));
+            return -1;
+        }
+        if (r->file && fd != r->fd)
+            close(fd);
+    }
     return 0;
 }
 
@@ -488,6 +733,24 @@ static __attribute__((noreturn)) void exec_program(struct command *cmd)
     }
     fprintf(stderr, "sh: %s: %s\n", cmd->argv[0], strerror(errno));
     _exit(126);
+}
+
+static const int job_signals[] = { SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU };
+
+/*
+ * In a new child, with job control: join the job's group (pgid 0: start
+ * it), take the terminal if the job is in the foreground, and let the
+ * terminal's signals do their default again (the shell ignores them).
+ */
+static void child_join_job(pid_t pgid, int foreground)
+{
+    if (!job_control)
+        return;
+    setpgid(0, pgid);
+    if (foreground)
+        tcsetpgrp(STDIN_FILENO, pgid ? pgid : getpid());
+    for (size_t i = 0; i < sizeof(job_signals) / sizeof(job_signals[0]); i++)
+        signal(job_signals[i], SIG_DFL_HANDLER);
 }
 
 /*
@@ -519,11 +782,12 @@ static __attribute__((noreturn)) void child_run(struct command *cmd, int in_fd, 
 
 /*
  * Starts every command of pl in its own child, each one's stdout piped
- * into the next one's stdin. Fills pids[]; returns how many started.
+ * into the next one's stdin, all in job j's process group. Fills j's
+ * pids; returns how many started.
  */
-static int start_pipeline(struct pipeline *pl, pid_t *pids)
+static int start_pipeline(struct pipeline *pl, struct job *j, int foreground)
 {
-    int prev_read = -1, started = 0;
+    int prev_read = -1;
 
     fflush(NULL); /* the children must not inherit (and repeat) our buffered output */
     for (int i = 0; i < pl->ncmds; i++) {
@@ -532,69 +796,103 @@ static int start_pipeline(struct pipeline *pl, pid_t *pids)
             perror("sh: pipe");
             break;
         }
-        pids[i] = fork();
-        if (pids[i] == 0)
+        pid_t pid = fork();
+        if (pid == 0) {
+            child_join_job(j->pgid, foreground);
             child_run(&pl->cmds[i], prev_read, fds[1], fds[0]);
+        }
         if (prev_read >= 0)
             close(prev_read);
         if (fds[1] >= 0)
             close(fds[1]); /* only the child writes: else the reader never sees EOF */
         prev_read = fds[0];
-        if (pids[i] < 0) {
+        if (pid < 0) {
             perror("sh: fork");
             break;
         }
-        started++;
+        if (j->npids == 0)
+            j->pgid = pid;
+        if (job_control)
+            setpgid(pid, j->pgid); /* here too: whichever of us runs first, the group exists */
+        j->pids[j->npids++] = pid;
     }
     if (prev_read >= 0)
         close(prev_read);
-    return started;
+    return j->npids;
 }
 
 /* A builtin alone runs in the shell itself (so cd changes our directory), redirections undone after. */
 static int run_builtin_here(struct command *cmd, builtin_fn *builtin)
 {
-    int saved_in = cmd->in ? dup(STDIN_FILENO) : -1;
-    int saved_out = cmd->out ? dup(STDOUT_FILENO) : -1;
+    int saved[3];
     int status = 1;
 
+    for (int fd = 0; fd < 3; fd++)
+        saved[fd] = cmd->nredirs ? dup(fd) : -1;
     if (apply_redirections(cmd) == 0)
         status = builtin(cmd);
     fflush(stdout);
-    if (saved_in >= 0) {
-        dup2(saved_in, STDIN_FILENO);
-        close(saved_in);
-    }
-    if (saved_out >= 0) {
-        dup2(saved_out, STDOUT_FILENO);
-        close(saved_out);
+    for (int fd = 0; fd < 3; fd++) {
+        if (saved[fd] >= 0) {
+            dup2(saved[fd], fd);
+            close(saved[fd]);
+        }
     }
     return status;
 }
 
-/* Runs a parsed pipeline; returns its exit status (0 for a background one). */
-static int run_pipeline(struct pipeline *pl)
+/* Copies the pipeline's text (up to its operator) into the job, for `jobs`. */
+static void job_set_text(struct job *j, const char *text, const char *end)
 {
-    pid_t pids[MAX_CMDS];
-    builtin_fn *builtin = builtin_for(pl->cmds[0].argv[0]);
-    int n, status = 1;
+    size_t len = (size_t)(end - text);
+    while (len > 0 && strchr(" \t\n;&|", text[len - 1]) != NULL)
+        len--;
+    if (len >= sizeof(j->text))
+        len = sizeof(j->text) - 1;
+    memcpy(j->text, text, len);
+    j->text[len] = '\0';
+}
 
-    if (pl->ncmds == 1 && builtin != NULL && !pl->background)
+/* Runs a parsed pipeline; returns its exit status (0 for a background one). */
+static int run_pipeline(struct pipeline *pl, const char *text, const char *text_end)
+{
+    builtin_fn *builtin = builtin_for(pl->cmds[0].argv[0]);
+    int background = pl->end == T_AMP;
+
+    if (pl->ncmds == 1 && builtin != NULL && !background)
         return run_builtin_here(&pl->cmds[0], builtin);
-    n = start_pipeline(pl, pids);
-    if (pl->background) {
-        for (int i = 0; i < n; i++)
-            add_job(pids[i]);
-        if (n > 0) {
-            last_bg_pid = pids[n - 1];
-            printf("[%d]\n", last_bg_pid);
-            fflush(stdout);
-        }
-        return n == pl->ncmds ? 0 : 1;
+    struct job *j = job_new();
+    if (j == NULL) {
+        fprintf(stderr, "sh: too many jobs\n");
+        return 1;
     }
-    for (int i = 0; i < n; i++)
-        status = wait_child(pids[i]); /* the last command's status is the pipeline's */
-    return n == pl->ncmds ? status : 1;
+    memset(j->pids, 0, sizeof(j->pids));
+    memset(j->reaped, 0, sizeof(j->reaped));
+    j->npids = 0;
+    j->state = JOB_RUNNING;
+    j->status = 0;
+    job_set_text(j, text, text_end);
+    int n = start_pipeline(pl, j, !background);
+    if (n == 0) {
+        j->id = 0;
+        return 1;
+    }
+    if (!background)
+        return job_wait_foreground(j);
+    last_bg_pid = j->pids[n - 1];
+    if (interactive)
+        printf("[%d] %d\n", j->id, last_bg_pid);
+    return 0;
+}
+
+/* Whether the pipeline after operator `after` runs, given the last status: && and || decide. */
+static int should_run(enum token_kind after)
+{
+    if (after == T_AND)
+        return last_status == 0;
+    if (after == T_OR)
+        return last_status != 0;
+    return 1;
 }
 
 /* Lexes, parses and runs one line, pipeline by pipeline; sets $?. */
@@ -603,6 +901,7 @@ static void run_line(const char *line)
     static struct lexer lx;
     static struct pipeline pl;
     static char store[STORE_SIZE];
+    enum token_kind after = T_SEMI;
     int n;
 
     lex_start(&lx, line, store);
@@ -612,20 +911,44 @@ static void run_line(const char *line)
             last_status = 2;
             return; /* the rest of the line is not run */
         }
-        if (r == 0)
-            last_status = run_pipeline(&pl);
+        if (r == 0 && should_run(after))
+            last_status = run_pipeline(&pl, lx.text, lx.p);
+        after = r == 0 ? pl.end : T_SEMI;
     }
 }
 
 /* ---- input ---- */
 
 /*
+ * An interactive shell with a controlling terminal does job control: it
+ * waits until it is in the foreground, leads its own group, owns the
+ * terminal, and ignores the signals the terminal sends (^C, ^Z...) and
+ * the ones that would stop it for using the terminal from the background.
+ */
+static void job_control_init(void)
+{
+    if (!interactive || tcgetpgrp(STDIN_FILENO) < 0)
+        return; /* no controlling terminal (say, started by init's test mode): no job control */
+    while (tcgetpgrp(STDIN_FILENO) != getpgrp())
+        kill(-getpgrp(), SIGTTIN); /* started in the background: stop until fg */
+    for (size_t i = 0; i < sizeof(job_signals) / sizeof(job_signals[0]); i++)
+        signal(job_signals[i], SIG_IGN_HANDLER);
+    if (getpgrp() != getpid())
+        setpgid(0, 0);
+    shell_pgid = getpgrp();
+    tcsetpgrp(STDIN_FILENO, shell_pgid);
+    job_control = 1;
+}
+
+/*
  * Runs every line of in until its end. For standard input, stdio is told
  * not to buffer: the shell then reads one byte at a time and never takes
  * input that belongs to the programs it starts (they read the same fd).
+ * A terminal's lines are read with editing and history (lineedit.h).
  */
 static void run_stream(FILE *in)
 {
+    static char edited[LINE_EDIT_MAX];
     char *line = NULL;
     size_t cap = 0;
 
@@ -633,16 +956,17 @@ static void run_stream(FILE *in)
         setvbuf(stdin, NULL, _IONBF, 0);
     for (;;) {
         if (interactive) {
-            check_jobs();
-            fputs("$ ", stdout);
+            check_jobs(1);
             fflush(stdout);
+            if (line_edit("$ ", edited, sizeof(edited)) < 0)
+                break;
+            run_line(edited);
+            continue;
         }
         if (getline(&line, &cap, in) < 0)
             break;
         run_line(line);
     }
-    if (interactive)
-        putchar('\n');
     free(line);
 }
 
@@ -676,6 +1000,7 @@ int main(int argc, char **argv)
         fclose(script);
     } else {
         interactive = isatty(STDIN_FILENO);
+        job_control_init();
         run_stream(stdin);
     }
     return last_status;

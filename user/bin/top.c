@@ -1,5 +1,5 @@
 /*
- * top [-b] [-n N] [-d SECONDS] - processes and memory, refreshed, in the
+ * top [-b] [-n N] [-d SECONDS] [-p PID[,PID...]] - processes and memory, refreshed, in the
  * layout of procps-ng's top (4.0), plus one mica column:
  *
  *   top - 00:01:02 up 1 min,  0 user,  load average: 0.00, 0.00, 0.00
@@ -17,7 +17,8 @@
  *
  * On a terminal, top clears the screen for each frame and quits on 'q'
  * (or Ctrl-C); -n N stops after N frames; -b (batch) never clears the
- * screen nor reads keys. The default interval is 1 second (-d).
+ * screen nor reads keys. The default interval is 1 second (-d). -p shows
+ * only the processes listed (a comma list; -p may be repeated).
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -141,6 +142,22 @@ static int read_task(int pid, struct task *t)
     return 0;
 }
 
+static char only_pids[256]; /* -p: ",PID,PID,"; empty: every process */
+
+static int pid_wanted(int pid)
+{
+    char key[16];
+    snprintf(key, sizeof(key), ",%d,", pid);
+    return only_pids[0] == '\0' || strstr(only_pids, key) != NULL;
+}
+
+/* Adds -p's list (commas or one pid) to only_pids. */
+static void add_pids(const char *list)
+{
+    size_t len = strlen(only_pids);
+    snprintf(only_pids + len, sizeof(only_pids) - len, "%s%s,", len ? "" : ",", list);
+}
+
 static void take(struct snapshot *snap)
 {
     char text[1024];
@@ -150,7 +167,7 @@ static void take(struct snapshot *snap)
 
     snap->count = 0;
     while (dir != NULL && (e = readdir(dir)) != NULL && snap->count < MAX_PROCS) {
-        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+        if (e->d_name[0] < '1' || e->d_name[0] > '9' || !pid_wanted(atoi(e->d_name)))
             continue;
         if (read_task(atoi(e->d_name), &snap->tasks[snap->count]) == 0)
             snap->count++;
@@ -404,7 +421,7 @@ static int wait_for_quit(long ms)
 
 static void usage(void)
 {
-    fprintf(stderr, "Usage: top [-b] [-n ITERATIONS] [-d SECONDS]\n");
+    fprintf(stderr, "Usage: top [-b] [-n ITERATIONS] [-d SECONDS] [-p PID[,PID...]]\n");
     exit(1);
 }
 
@@ -422,6 +439,8 @@ int main(int argc, char **argv)
             iterations = strtol(argv[i] + 2, NULL, 10);
         else if (strcmp(argv[i], "-d") == 0 && i + 1 < argc)
             delay_ms = strtol(argv[++i], NULL, 10) * 1000;
+        else if (strcmp(argv[i], "-p") == 0 && i + 1 < argc)
+            add_pids(argv[++i]);
         else
             usage();
     }

@@ -35,6 +35,8 @@ int abs(int x);
 
 /* The value of environment variable name, or NULL if it is not set. */
 char *getenv(const char *name);
+/* Sets name to value in the environment (unless it is set and overwrite is 0); 0 or -1 (EINVAL, ENOMEM). */
+int setenv(const char *name, const char *value, int overwrite);
 
 /* Sorts n elements of size bytes at base, in the order cmp gives (<0, 0, >0). */
 void qsort(void *base, size_t n, size_t size, int (*cmp)(const void *a, const void *b));

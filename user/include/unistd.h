@@ -58,6 +58,16 @@ int execvpe(const char *file, char *const argv[], char *const envp[]);
 __attribute__((noreturn)) void _exit(int status);
 pid_t getpid(void);
 pid_t getppid(void);
+/* Moves process pid (0: the caller) into group pgid (0: a new group named pid); 0 or -1. */
+int setpgid(pid_t pid, pid_t pgid);
+/* The caller's process group. */
+pid_t getpgrp(void);
+/* Starts a new session (and group) led by the caller, without a terminal; its id, or -1. */
+pid_t setsid(void);
+/* The foreground process group of terminal fd, or -1 (ENOTTY: not our controlling terminal). */
+pid_t tcgetpgrp(int fd);
+/* Makes pgrp the foreground group of terminal fd; 0 or -1. */
+int tcsetpgrp(int fd, pid_t pgrp);
 /* Sleeps seconds; returns 0, or the seconds left when a signal interrupted it. */
 unsigned int sleep(unsigned int seconds);
 

@@ -136,3 +136,37 @@ int uname(struct utsname *u)
 {
     return (int)libc_result(syscall1(SYS_uname, (long)u));
 }
+
+/* ---- process groups, sessions, signal dispositions ---- */
+
+int setpgid(pid_t pid, pid_t pgid)
+{
+    return (int)libc_result(syscall2(SYS_setpgid, pid, pgid));
+}
+
+pid_t getpgrp(void)
+{
+    return (pid_t)syscall0(SYS_getpgrp); /* cannot fail */
+}
+
+pid_t setsid(void)
+{
+    return (pid_t)libc_result(syscall0(SYS_setsid));
+}
+
+/* struct sigaction as the kernel reads it: handler, flags, restorer, mask. */
+struct kernel_sigaction {
+    unsigned long handler, flags, restorer, mask;
+};
+
+sighandler_t signal(int sig, sighandler_t handler)
+{
+    struct kernel_sigaction act = { (unsigned long)handler, 0, 0, 0 }, old;
+    if (handler != SIG_DFL_HANDLER && handler != SIG_IGN_HANDLER) {
+        errno = EINVAL; /* this libc has no signal trampoline: only SIG_DFL and SIG_IGN */
+        return SIG_ERR;
+    }
+    if (libc_result(syscall4(SYS_rt_sigaction, sig, (long)&act, (long)&old, 8)) < 0)
+        return SIG_ERR;
+    return (sighandler_t)old.handler;
+}

@@ -106,6 +106,65 @@ char *getenv(const char *name)
     return NULL;
 }
 
+/*
+ * The environment as setenv left it: a malloc'd array (the first call
+ * copies the one _start found on the stack); the strings it adds are
+ * malloc'd too and never freed (a replaced one may still be in use).
+ */
+static char **own_environ;
+static size_t own_environ_cap;
+
+/* Makes environ an array we may grow, with room for one more entry. 0, or -1 (ENOMEM). */
+static int environ_make_room(size_t count)
+{
+    if (own_environ == environ && count + 2 <= own_environ_cap)
+        return 0;
+    size_t cap = (count + 2) * 2;
+    char **grown = malloc(cap * sizeof(char *));
+    if (grown == NULL)
+        return -1;
+    for (size_t i = 0; i < count; i++)
+        grown[i] = environ[i];
+    grown[count] = NULL;
+    if (own_environ == environ)
+        free(own_environ);
+    environ = own_environ = grown;
+    own_environ_cap = cap;
+    return 0;
+}
+
+int setenv(const char *name, const char *value, int overwrite)
+{
+    size_t len = strlen(name), count = 0;
+    if (len == 0 || strchr(name, '=') != NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+    while (environ != NULL && environ[count] != NULL)
+        count++;
+    char *entry = malloc(len + strlen(value) + 2);
+    if (entry == NULL || environ_make_room(count) < 0) {
+        free(entry);
+        errno = ENOMEM;
+        return -1;
+    }
+    strcpy(entry, name);
+    entry[len] = '=';
+    strcpy(entry + len + 1, value);
+    for (size_t i = 0; i < count; i++) {
+        if (strncmp(environ[i], name, len) == 0 && environ[i][len] == '=') {
+            if (overwrite)
+                environ[i] = entry;
+            else
+                free(entry);
+            return 0;
+        }
+    }
+    environ[count] = entry;
+    environ[count + 1] = NULL;
+    return 0;
+}
+
 /* Swaps two elements of size bytes. */
 static void swap_bytes(char *a, char *b, size_t size)
 {

@@ -3,7 +3,8 @@
  *
  * The status word is Linux's (include/uapi/wait.h): exit code in bits
  * 8..15 when the child exited, the signal number in bits 0..6 when a
- * signal killed it (bit 7: a core was dumped).
+ * signal killed it (bit 7: a core was dumped); 0x7f and the signal in bits
+ * 8..15 when it stopped, 0xffff when it continued.
  */
 #ifndef MICA_USER_SYS_WAIT_H
 #define MICA_USER_SYS_WAIT_H
@@ -16,6 +17,9 @@
 #define WIFEXITED(s) (WTERMSIG(s) == 0)
 #define WIFSIGNALED(s) (WTERMSIG(s) != 0 && WTERMSIG(s) != 0x7f)
 #define WCOREDUMP(s) ((s) & 0x80)
+#define WIFSTOPPED(s) (((s) & 0xff) == 0x7f)  /* reported with WUNTRACED */
+#define WSTOPSIG(s) WEXITSTATUS(s)
+#define WIFCONTINUED(s) ((s) == 0xffff)       /* reported with WCONTINUED */
 
 /*
  * Waits for a child to end: pid > 0 that child, -1 any child. Stores its
