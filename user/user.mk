@@ -56,7 +56,9 @@ USER_LIB_SRCS := \
 	user/lib/string_extra.c \
 	user/lib/dirent.c \
 	user/lib/malloc.c \
-	mount umount df sync grep head tail wc pwd tee sort uniq setarch
+	user/lib/mount.c \
+	user/lib/terminal.c \
+	user/lib/lineedit.c
 
 # the kernel's formatting and string code, built again with the user flags
 USER_SHARED_SRCS := lib/format.c lib/string.c
