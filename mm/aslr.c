@@ -26,7 +26,7 @@
 #define PER_LINUX 0
 #define PERSONALITY_QUERY 0xffffffffu
 
-int sysctl_randomize_va_space = 2; /* exposed at /proc/sys/kernel/randomize_va_space */
+uint64_t sysctl_randomize_va_space = 2; /* exposed at /proc/sys/kernel/randomize_va_space */
 
 static uint64_t random_u64(void)
 {

@@ -21,8 +21,8 @@
 
 #define USER_RESERVE_PAGES (MiB(128) >> PAGE_SHIFT)
 
-int sysctl_overcommit_memory = OVERCOMMIT_GUESS; /* exposed at /proc/sys/vm/overcommit_memory */
-int sysctl_overcommit_ratio = 50;                /* exposed at /proc/sys/vm/overcommit_ratio */
+uint64_t sysctl_overcommit_memory = OVERCOMMIT_GUESS; /* exposed at /proc/sys/vm/overcommit_memory */
+uint64_t sysctl_overcommit_ratio = 50;              /* exposed at /proc/sys/vm/overcommit_ratio */
 
 static uint64_t ram_pages(void)
 {

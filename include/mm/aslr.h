@@ -20,7 +20,7 @@ struct proc;
 
 #define ADDR_NO_RANDOMIZE 0x0040000 /* personality(2) flag */
 
-extern int sysctl_randomize_va_space; /* exposed at /proc/sys/kernel/randomize_va_space */
+extern uint64_t sysctl_randomize_va_space; /* exposed at /proc/sys/kernel/randomize_va_space */
 
 /* Sets a new mm's stack_top and mmap_base for process p's next program. */
 void aslr_place_stack_and_mmap(struct mm *mm, const struct proc *p);

@@ -21,8 +21,8 @@ struct vma;
 
 enum overcommit_mode { OVERCOMMIT_GUESS = 0, OVERCOMMIT_ALWAYS = 1, OVERCOMMIT_NEVER = 2 };
 
-extern int sysctl_overcommit_memory; /* exposed at /proc/sys/vm/overcommit_memory */
-extern int sysctl_overcommit_ratio;  /* exposed at /proc/sys/vm/overcommit_ratio */
+extern uint64_t sysctl_overcommit_memory; /* exposed at /proc/sys/vm/overcommit_memory */
+extern uint64_t sysctl_overcommit_ratio; /* exposed at /proc/sys/vm/overcommit_ratio */
 
 /* May `pages` more pages be committed by the current process? 0 or -ENOMEM. */
 int overcommit_check(uint64_t pages);

@@ -24,7 +24,9 @@
 #include <kernel/vfs.h>
 #include <lib/format.h>
 #include <lib/string.h>
+#include <mm/aslr.h>
 #include <mm/mm.h>
+#include <mm/overcommit.h>
 #include <mm/usercopy.h>
 #include <uapi/fcntl.h>
 
@@ -43,7 +45,10 @@ struct sysctl_int {
 static const struct sysctl_int sysctls[] = {
     { "kernel/pid_max", &pid_max, 301, 4194304 },     /* Linux's RESERVED_PIDS + 1, PID_MAX_LIMIT */
     { "kernel/threads-max", &threads_max, 20, 0x3fffffff }, /* MIN_THREADS, FUTEX_TID_MASK */
+    { "kernel/randomize_va_space", &sysctl_randomize_va_space, 0, 2 },
     { "vm/mmap_min_addr", &mmap_min_addr, 0, UINT64_MAX },
+    { "vm/overcommit_memory", &sysctl_overcommit_memory, 0, 2 },
+    { "vm/overcommit_ratio", &sysctl_overcommit_ratio, 0, INT32_MAX },
 };
 #define SYSCTL_COUNT (sizeof(sysctls) / sizeof(sysctls[0]))
 
