@@ -31,6 +31,7 @@ HOST_CC ?= gcc
 KERNEL_C_SRCS := \
 	kernel/main.c \
 	kernel/console.c \
+	kernel/klog.c \
 	kernel/drivers/serial.c \
 	kernel/drivers/vga.c \
 	kernel/multiboot.c \

@@ -3,11 +3,13 @@
  *
  * Every character goes to COM1 (what `make run` shows on the terminal) and
  * to the VGA text screen. kprintf formats with lib/format.c, sending each
- * character straight to console_putc, so it needs no buffer and works from
- * any context, including a panic.
+ * character straight to console_putc (and to the kernel log, kernel/klog.c,
+ * which dmesg reads), so it needs no buffer and works from any context,
+ * including a panic.
  */
 #include <arch/x86.h>
 #include <kernel/console.h>
+#include <kernel/klog.h>
 #include <kernel/serial.h>
 #include <kernel/vga.h>
 #include <lib/format.h>
@@ -54,16 +56,18 @@ int console_getc(void)
     return c;
 }
 
-static void console_sink(void *ctx __unused, char c)
+/* Every character goes to the kernel log; to the screen unless the console is quiet. */
+static void console_sink(void *ctx, char c)
 {
-    console_putc(c);
+    klog_putc(c);
+    if (*(const bool *)ctx)
+        console_putc(c);
 }
 
 int kvprintf(const char *fmt, va_list ap)
 {
-    if (console_quiet)
-        return 0;
-    return fmt_vformat(console_sink, NULL, fmt, ap);
+    bool print = !console_quiet;
+    return fmt_vformat(console_sink, &print, fmt, ap);
 }
 
 int kprintf(const char *fmt, ...)
@@ -78,8 +82,9 @@ int kprintf(const char *fmt, ...)
 int kprintf_always(const char *fmt, ...)
 {
     va_list ap;
+    bool print = true;
     va_start(ap, fmt);
-    int n = fmt_vformat(console_sink, NULL, fmt, ap);
+    int n = fmt_vformat(console_sink, &print, fmt, ap);
     va_end(ap);
     return n;
 }

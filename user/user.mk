@@ -36,13 +36,14 @@
 # to empty, so a plain build never carries a script's leftovers.
 
 USER_PROGS := init sh echo cat ls ps true false mkdir rm sleep kill pmap free vmstat top pagemap strace \
-	mount umount df sync grep head tail wc pwd tee sort uniq setarch
+	mount umount df sync grep head tail wc pwd tee sort uniq setarch dmesg
 USER_BENCHES := syscall faults mmap
 USER_DEMOS := addresses bigfile mappings cow malloc
 USER_TESTS := hello args_env malloc_stress fork_wait pipe_basic files_basic \
 	exec_errors efault \
 	fault_demand_zero fault_fork_cow fault_fork_big fault_cow_edges fault_sigsegv \
-	fault_stack fault_oom fault_fail_nth fork_bomb demos sysctl_limits elf_fuzz oom_victim disk_files
+	fault_stack fault_oom fault_fail_nth fork_bomb demos sysctl_limits elf_fuzz oom_victim disk_files \
+	klog
 
 USER_LIB_SRCS := \
 	user/lib/start.c \
