@@ -104,7 +104,6 @@ static void skip_line(const char *name, const char *why)
 static const char *type_name(uint32_t mode)
 {
     switch (mode & S_IFMT) {
-    case S_IFLNK: return "symbolic link";
     case S_IFCHR: return "character device";
     case S_IFIFO: return "fifo";
     case 0060000: return "block device";
@@ -138,6 +137,23 @@ static int unpack_file(const char *path, const struct cpio_entry *e)
     return err;
 }
 
+/* A symbolic link: its data is the target (not NUL-terminated in the archive). */
+static int unpack_symlink(const char *path, const struct cpio_entry *e)
+{
+    if (e->size == 0 || e->size >= VFS_PATH_MAX)
+        return -EINVAL;
+    char *target = kmalloc(e->size + 1);
+    if (!target)
+        return -ENOMEM;
+    memcpy(target, e->data, e->size);
+    target[e->size] = '\0';
+    int err = vfs_symlink_at(NULL, target, path);
+    if (err == -EEXIST && vfs_unlink_at(NULL, path) == 0) /* a later copy replaces it */
+        err = vfs_symlink_at(NULL, target, path);
+    kfree(target);
+    return err;
+}
+
 /* Creates what entry e describes at path ("/" + its name). Only -ENOMEM stops the unpacking. */
 static int unpack_at(const char *path, const struct cpio_entry *e)
 {
@@ -145,6 +161,7 @@ static int unpack_at(const char *path, const struct cpio_entry *e)
     switch (e->mode & S_IFMT) {
     case S_IFDIR: err = unpack_dir(path, e->mode); break;
     case S_IFREG: err = unpack_file(path, e); break;
+    case S_IFLNK: err = unpack_symlink(path, e); break;
     default: skip_line(path, type_name(e->mode)); return 0;
     }
     if (err == -ENOMEM)

@@ -18,7 +18,8 @@
  *                     nothing failed, else 1.
  *   run               runs the command in /etc/mica-run (one argument per
  *                     line: the program, then its arguments; in the directory
- *                     named in /etc/mica-run-cwd if that exists) between the lines
+ *                     named in /etc/mica-run-cwd if that exists; with the disk
+ *                     named in /etc/mica-run-disk mounted at /run-files) between the lines
  *                     "mica-run: start" and "mica-run: exit N" (N: the exit
  *                     code, or 128 + the signal that killed it), then exits 0.
  *
@@ -45,6 +46,7 @@
 #define TEST_DIR "/bin/tests"
 #define RUN_FILE "/etc/mica-run"
 #define RUN_CWD_FILE "/etc/mica-run-cwd"
+#define RUN_DISK_FILE "/etc/mica-run-disk" /* the disk run-elf put its big --files on */
 #define MAX_TESTS 512
 
 static char *const child_env[] = { "PATH=/bin", "HOME=/", NULL };
@@ -362,6 +364,13 @@ static void run_file(void)
     char **argv = text ? split_lines(text) : NULL;
     pid_t pid;
 
+    char *files_disk = read_file(RUN_DISK_FILE); /* run-elf's big --files */
+    if (files_disk) {
+        files_disk[strcspn(files_disk, "\n")] = '\0';
+        mkdir("/run-files", 0755);
+        if (mount(files_disk, "/run-files", "ext2", 0, NULL) < 0)
+            printf("init: cannot mount %s on /run-files: %s\n", files_disk, strerror(errno));
+    }
     char *cwd = read_file(RUN_CWD_FILE);
     if (cwd && (cwd[strcspn(cwd, "\n")] = '\0', chdir(cwd) < 0))
         printf("init: cannot chdir to %s: %s\n", cwd, strerror(errno));
@@ -407,7 +416,10 @@ static int run_benches(void)
 static void mount_first_disk(void)
 {
     struct stat st;
-    if (stat("/dev/vda", &st) < 0)
+    char *files_disk = read_file(RUN_DISK_FILE);
+    int is_files_disk = files_disk && strncmp(files_disk, "/dev/vda\n", 9) == 0;
+    free(files_disk);
+    if (stat("/dev/vda", &st) < 0 || is_files_disk) /* run-elf's files disk goes to /run-files */
         return;
     mkdir("/mnt", 0755);
     if (mount("/dev/vda", "/mnt", "ext2", 0, NULL) == 0)
