@@ -300,10 +300,12 @@ test: deps
 	@$(MAKE) --no-print-directory $(O)/mica.elf $(HOST_TESTS) $(INITRAMFS) $(DIFF_TEST_BIN)
 	@python3 scripts/run-tests.py --build $(O)
 
-# Benchmarks use the release build (no debug checks) under -icount shift=0.
+# Benchmarks use the release build (no debug checks) under -icount shift=0,
+# with $(DISK_IMG) attached (snapshot=on: never written) for the disk benchmark.
 bench: deps
 	@$(MAKE) --no-print-directory O=$(O)/release DEBUG=0 $(O)/release/mica.elf $(O)/release/initramfs.cpio
-	@python3 scripts/bench.py --build $(O)/release
+	@$(MAKE) --no-print-directory disk-if-missing
+	@python3 scripts/bench.py --build $(O)/release --disk $(DISK_IMG)
 
 clean:
 	rm -rf $(O)
