@@ -54,13 +54,16 @@ class DiskSpec:
     filesystem of size_mib MiB made by `mke2fs -t ext2 -d source` (source: a
     directory, relative to the repository root), checked with e2fsck after
     the boot. read_only attaches it read-only (the device reports
-    VIRTIO_BLK_F_RO); error_sector makes every read that touches that sector
-    fail with EIO (QEMU's blkdebug driver).
+    VIRTIO_BLK_F_RO); error_sector makes every read (or write, with
+    error_op="write") that touches that sector fail with EIO (QEMU's blkdebug
+    driver).
     """
 
     def __init__(self, name, kind="pattern", size_mib=8, source=None, read_only=False,
-                 error_sector=None):
+                 error_sector=None, error_op="read"):
         assert kind in ("pattern", "ext2") and (kind == "pattern") == (source is None)
+        assert error_op in ("read", "write")
+        self.error_op = error_op
         self.name = name
         self.kind = kind
         self.size_mib = size_mib
@@ -84,11 +87,13 @@ class Boot:
 
 # The test ISOs pass mica.marker=1 so a test can check the command line arrives.
 KTEST = "mica.marker=1 test=all"
-# What kernel/tests/blk_test.c expects: a disk, its read-only twin, and one that fails reads of sector 100.
+# What kernel/tests/blk_test.c expects: a disk, its read-only twin, one that fails
+# reads of sector 100 and one that fails writes there.
 BLK_TEST_DISKS = [
     DiskSpec("rw"),
     DiskSpec("ro", read_only=True),
-    DiskSpec("bad", read_only=True, error_sector=100),
+    DiskSpec("badread", read_only=True, error_sector=100),
+    DiskSpec("badwrite", error_sector=100, error_op="write"),
 ]
 BOOTS = [
     Boot("ktest-128M", KTEST, mem="128M", disks=BLK_TEST_DISKS),
@@ -242,7 +247,10 @@ def disk_qemu_args(disk_dir, index, disk, image):
     if disk.error_sector is not None:
         conf = os.path.join(disk_dir, disk.name + ".blkdebug")
         with open(conf, "w") as f:
-            f.write(f'[inject-error]\nevent = "read_aio"\nerrno = "5"\n'
+            # the rule is armed by the first read_aio/write_aio event and then applies
+            # to the I/O type iotype names, for every request overlapping the sector
+            f.write(f'[inject-error]\nevent = "{disk.error_op}_aio"\n'
+                    f'iotype = "{disk.error_op}"\nerrno = "5"\n'
                     f'sector = "{disk.error_sector}"\n')
         path = f"blkdebug:{conf}:{image}"
     drive = f"file={path},if=none,id=disk{index},format=raw"
@@ -353,6 +361,8 @@ def run_boot(build, boot):
 # The differential tests: tests/diff/NAME.c, built into BUILD/diff/NAME (tests/diff/diff.mk).
 DIFF_TESTS = ["hello", "hello_pie", "malloc_heavy", "files", "pipes", "procs", "exec_errors",
               "efault", "faults", "procfmt", "mmap"]
+# NAME@ext2 runs program NAME on mica in /mnt, on a fresh ext2 disk (e2fsck -fn must be clean after)
+DISK_DIFF_TESTS = ["files@ext2", "mmap@ext2"]
 EXTRA_DIFF_TESTS = []  # --diff-extra NAME adds one
 DIFF_TIMEOUT = 60  # seconds, for each side
 DIFF_JOBS = 2
@@ -377,18 +387,39 @@ def run_on_linux(path):
     return proc.stdout, exit_code(proc.returncode), time.monotonic() - start
 
 
-def run_on_mica(build, path, log):
-    """Runs path on mica. Returns (output, exit code, run-elf's messages, seconds)."""
+def run_on_mica(build, path, log, disk=None):
+    """Runs path on mica (with disk as /dev/vda and /mnt its cwd, when given).
+    Returns (output, exit code, run-elf's messages, seconds)."""
     start = time.monotonic()
+    on_disk = ["--disk", disk, "--cwd", "/mnt"] if disk else []
     proc = subprocess.run([os.path.join(ROOT, "scripts", "run-elf"), "--no-build",
-                           "--build", build, "--timeout", str(DIFF_TIMEOUT), "--log", log, path],
+                           "--build", build, "--timeout", str(DIFF_TIMEOUT), "--log", log]
+                          + on_disk + [path],
                           stdin=subprocess.DEVNULL, capture_output=True, timeout=DIFF_TIMEOUT + 60)
     return proc.stdout, proc.returncode, proc.stderr, time.monotonic() - start
 
 
+def fresh_ext2(build, name):
+    """An empty 32 MiB ext2 image for a differential test that runs on the disk."""
+    image = os.path.join(build, "test-disks", "diff", name + ".img")
+    os.makedirs(os.path.dirname(image), exist_ok=True)
+    if os.path.exists(image):
+        os.remove(image)
+    subprocess.run([host_tool("mke2fs"), "-q", "-F", "-t", "ext2", image, "32M"], check=True,
+                   capture_output=True)
+    return image
+
+
+def e2fsck_problem(image):
+    """None when `e2fsck -fn` finds image clean, else its output."""
+    proc = subprocess.run([host_tool("e2fsck"), "-fn", image], capture_output=True, text=True)
+    return None if proc.returncode == 0 else proc.stdout + proc.stderr
+
+
 def run_diff_test(build, name):
     """Runs one differential test on both sides. Returns (name, header line or None, failure or None)."""
-    path = os.path.join(build, "diff", name)
+    program, _, where = name.partition("@")
+    path = os.path.join(build, "diff", program)
     if not shutil.which("musl-gcc"):
         return name, None, ("musl-gcc is missing, so tests/diff is not built "
                             "(apt install musl-tools, or scripts/deps.sh)")
@@ -400,8 +431,12 @@ def run_diff_test(build, name):
         linux_out, linux_status, linux_time = run_on_linux(path)
     except subprocess.TimeoutExpired:
         return name, None, f"timed out after {DIFF_TIMEOUT} s on Linux"
+    disk = fresh_ext2(build, name) if where == "ext2" else None
     mica_out, mica_status, messages, mica_time = run_on_mica(
-        build, path, os.path.join(log_dir, name + ".log"))
+        build, path, os.path.join(log_dir, name + ".log"), disk)
+    fsck = e2fsck_problem(disk) if disk else None
+    if fsck:
+        return name, None, "e2fsck -fn after the run:\n" + tail(fsck)
     for side, out in (("linux", linux_out), ("mica", mica_out)):
         with open(os.path.join(log_dir, f"{name}.{side}"), "wb") as f:
             f.write(out)
@@ -428,7 +463,8 @@ def run_diff_test(build, name):
 
 
 def run_diff_tests(build, results, only):
-    names = [n for n in DIFF_TESTS + EXTRA_DIFF_TESTS if not only or only in "diff/" + n]
+    names = [n for n in DIFF_TESTS + DISK_DIFF_TESTS + EXTRA_DIFF_TESTS
+             if not only or only in "diff/" + n]
     with concurrent.futures.ThreadPoolExecutor(max_workers=DIFF_JOBS) as pool:
         for name, header, failure in pool.map(lambda n: run_diff_test(build, n), names):
             if header:

@@ -32,7 +32,8 @@
 #include <mm/frame.h>
 #include <mm/kmalloc.h>
 
-#define VIRTIO_BLK_DEVICE_ID 0x1001 /* the transitional (legacy-capable) block device */
+#define VIRTIO_BLK_DEVICE_ID 0x1001        /* the transitional (legacy-capable) block device */
+#define VIRTIO_BLK_MODERN_DEVICE_ID 0x1042 /* modern-only (QEMU's disable-legacy=on, PCIe) */
 
 /* Feature bits. */
 #define VIRTIO_BLK_F_SEG_MAX 2 /* config seg_max: most data segments in one request */
@@ -311,4 +312,7 @@ void virtio_blk_init(void)
             kprintf("virtio-blk: device %02x:%02x.%x not set up (error %d)\n", pci->bus,
                     pci->slot, pci->function, rc);
     }
+    for (unsigned i = 0; (pci = pci_find(VIRTIO_PCI_VENDOR, VIRTIO_BLK_MODERN_DEVICE_ID, i)); i++)
+        kprintf("virtio-blk: device %02x:%02x.%x has only the modern interface; not used "
+                "(give QEMU disable-legacy=off)\n", pci->bus, pci->slot, pci->function);
 }

@@ -182,6 +182,12 @@ bool inode_is_executable(const struct inode *ino)
     return ino->kind == INODE_REGULAR && (ino->mode & 0111);
 }
 
+/* The disk filesystem's operations for ino, or NULL (in memory only). */
+static const struct fs_ops *fs_of(const struct inode *ino)
+{
+    return ino->sb ? ino->sb->ops : NULL;
+}
+
 uint64_t inode_size(const struct inode *ino)
 {
     if (ino->kind == INODE_REGULAR)
@@ -220,11 +226,6 @@ static int check_writable_fs(const struct inode *ino)
     return ino->sb && (ino->sb->flags & MS_RDONLY) ? -EROFS : 0;
 }
 
-/* The disk filesystem's operations for ino, or NULL (in memory only). */
-static const struct fs_ops *fs_of(const struct inode *ino)
-{
-    return ino->sb ? ino->sb->ops : NULL;
-}
 
 /* A directory that was removed: it stays empty and cannot gain entries. */
 static bool dir_removed(const struct inode *dir)

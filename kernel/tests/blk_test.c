@@ -9,6 +9,8 @@
  *   vdb  the same contents, attached read-only
  *   vdc  the same contents, read-only, behind QEMU's blkdebug: every read
  *        touching sector BLK_TEST_BAD_SECTOR fails with EIO
+ *   vdd  the same contents, read-write, where every write touching
+ *        BLK_TEST_BAD_SECTOR fails with EIO
  *
  * A missing disk is a failure, not a skip: these tests must not pass
  * without having done their I/O.
@@ -61,8 +63,9 @@ KTEST(blk_disks_present)
     struct blk_device *vda = test_disk("vda", false);
     KEXPECT(test_disk("vdb", true) != NULL);
     KEXPECT(test_disk("vdc", true) != NULL);
+    KEXPECT(test_disk("vdd", false) != NULL);
     KEXPECT(blk_get(0) == vda && vda != NULL);
-    KEXPECT(blk_get(3) == NULL);
+    KEXPECT(blk_get(4) == NULL);
     KEXPECT(blk_find("vdz") == NULL);
     if (vda)
         KEXPECT_EQ(vda->rdev, (254u << 8) | 0);
@@ -241,6 +244,27 @@ KTEST(blk_device_error_is_eio)
         KEXPECT_EQ(blk_rw_page(dev, BLK_READ, BLK_TEST_BAD_SECTOR - 8, page, 0, PAGE_SIZE), 0);
         KEXPECT(holds_pattern(page_to_virt(page), BLK_TEST_BAD_SECTOR - 8, 8));
         KEXPECT_EQ(blk_rw_page(dev, BLK_READ, BLK_TEST_BAD_SECTOR + 1, page, 0, PAGE_SIZE), 0);
+    }
+    frame_free(page);
+}
+
+KTEST(blk_device_write_error_is_eio)
+{
+    struct blk_device *dev = test_disk("vdd", false);
+    struct page *page = frame_alloc(0, FRAME_ZERO);
+    if (dev) {
+        uint64_t errors = dev->io_errors, writes = dev->writes;
+        fill_sectors(page_to_virt(page), BLK_TEST_BAD_SECTOR - 4, 8);
+        KEXPECT_EQ(blk_rw_page(dev, BLK_WRITE, BLK_TEST_BAD_SECTOR - 4, page, 0, PAGE_SIZE),
+                   -EIO);
+        KEXPECT_EQ(dev->io_errors, errors + 1);
+        KEXPECT_EQ(dev->writes, writes); /* a failed request is not counted as done I/O */
+        /* reads of the sector work, and writes elsewhere */
+        KEXPECT_EQ(blk_rw_page(dev, BLK_READ, BLK_TEST_BAD_SECTOR, page, 0, BLK_SECTOR_SIZE), 0);
+        KEXPECT(holds_pattern(page_to_virt(page), BLK_TEST_BAD_SECTOR, 1));
+        fill_sectors(page_to_virt(page), 200, 8);
+        KEXPECT_EQ(blk_rw_page(dev, BLK_WRITE, 200, page, 0, PAGE_SIZE), 0);
+        KEXPECT_EQ(dev->writes, writes + 1);
     }
     frame_free(page);
 }

@@ -17,7 +17,8 @@
  *                     then "utest: N passed, N failed", and exits 0 if
  *                     nothing failed, else 1.
  *   run               runs the command in /etc/mica-run (one argument per
- *                     line: the program, then its arguments) between the lines
+ *                     line: the program, then its arguments; in the directory
+ *                     named in /etc/mica-run-cwd if that exists) between the lines
  *                     "mica-run: start" and "mica-run: exit N" (N: the exit
  *                     code, or 128 + the signal that killed it), then exits 0.
  *
@@ -42,6 +43,7 @@
 
 #define TEST_DIR "/bin/tests"
 #define RUN_FILE "/etc/mica-run"
+#define RUN_CWD_FILE "/etc/mica-run-cwd"
 #define MAX_TESTS 512
 
 static char *const child_env[] = { "PATH=/bin", "HOME=/", NULL };
@@ -339,6 +341,9 @@ static void run_file(void)
     char **argv = text ? split_lines(text) : NULL;
     pid_t pid;
 
+    char *cwd = read_file(RUN_CWD_FILE);
+    if (cwd && (cwd[strcspn(cwd, "\n")] = '\0', chdir(cwd) < 0))
+        printf("init: cannot chdir to %s: %s\n", cwd, strerror(errno));
     printf("mica-run: start\n");
     if (argv == NULL || argv[0] == NULL) {
         printf("mica-run: %s: %s\n", RUN_FILE, text ? "no command in it" : strerror(read_errno));
