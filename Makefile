@@ -255,7 +255,7 @@ $(O)/tests/test_pagetable: tests/test_pagetable.c tests/host_shim.c mm/pagetable
 # ---------------------------------------------------------------------------
 # Targets for people
 
-.PHONY: all iso kernel disk run run-vga gdb test host-tests bench deps clean help FORCE
+.PHONY: all iso kernel disk run run-vga gdb test host-tests bench bench-linux deps clean help FORCE
 
 all: iso
 
@@ -307,6 +307,11 @@ bench: deps
 	@$(MAKE) --no-print-directory disk-if-missing
 	@python3 scripts/bench.py --build $(O)/release --disk $(DISK_IMG)
 
+# The disk benchmark on Debian's Linux 6.1 in the same QEMU (fetched with apt-get download).
+bench-linux: deps
+	@$(MAKE) --no-print-directory disk-if-missing
+	@scripts/linux-bench.sh $(O) $(DISK_IMG)
+
 clean:
 	rm -rf $(O)
 
@@ -321,6 +326,7 @@ help:
 	@echo "make test         every test; ends with 'N passed, N failed'"
 	@echo "make host-tests   only the host unit tests (tests/, ASan+UBSan)"
 	@echo "make bench        benchmarks in guest instructions/op (qemu -icount shift=0)"
+	@echo "make bench-linux  the disk benchmark on Debian's Linux 6.1 in the same QEMU"
 	@echo "make deps         install the tools (scripts/deps.sh)"
 	@echo "make clean        remove $(O)/"
 
