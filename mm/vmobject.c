@@ -19,7 +19,9 @@
  * for it (ops->read), and the caller sleeps until the interrupt that
  * finishes the read unlocks it. Readahead: when the pages are asked for
  * in order, each miss reads a window that doubles up to READAHEAD_MAX
- * pages, so a sequential reader finds most pages already there.
+ * pages, and a hit halfway into the newest window starts the next one
+ * (readahead_async), so a sequential reader finds its pages there and
+ * the disk reads while the reader works.
  */
 #include <kernel/errno.h>
 #include <kernel/panic.h>
@@ -299,12 +301,31 @@ static int read_missing(struct vm_object *obj, uint64_t index)
     return read_range(obj, index, end);
 }
 
+/*
+ * A hit halfway into the newest readahead window starts reading the next
+ * one (twice as large, up to READAHEAD_MAX) without waiting for it, so
+ * the disk works while the reader uses the pages it has.
+ */
+static void readahead_async(struct vm_object *obj, uint64_t index)
+{
+    uint64_t file_pages = ALIGN_UP(obj->size, PAGE_SIZE) / PAGE_SIZE;
+    if (!obj->readahead_window || obj->readahead_next >= file_pages ||
+        index != obj->readahead_next - obj->readahead_window / 2)
+        return;
+    unsigned window = MIN(obj->readahead_window * 2, READAHEAD_MAX);
+    uint64_t first = obj->readahead_next;
+    obj->readahead_window = window;
+    obj->readahead_next = MIN(first + window, file_pages);
+    read_range(obj, first, obj->readahead_next); /* out of memory: the reader will miss, no more */
+}
+
 int vmobject_get_page(struct vm_object *obj, uint64_t index, enum vmobject_lookup mode,
                       struct page **out, bool *major)
 {
     if (major)
         *major = false;
     struct page *page = vmobject_peek(obj, index);
+    bool hit = page != NULL;
     if (!page && mode == VMOBJECT_FIND)
         return -ENOENT;
     if (!page && obj->ops && mode == VMOBJECT_CREATE) {
@@ -318,6 +339,13 @@ int vmobject_get_page(struct vm_object *obj, uint64_t index, enum vmobject_looku
     if (!page)
         return -ENOMEM;
     frame_get(page);
+    if (hit && obj->ops && mode == VMOBJECT_CREATE) {
+        readahead_async(obj, index); /* may sleep, reading the file's block map */
+        if (vmobject_peek(obj, index) != page) { /* truncated away meanwhile: look again */
+            frame_put(page);
+            return vmobject_get_page(obj, index, mode, out, major);
+        }
+    }
     if (page->flags & PG_LOCKED) {
         vmobject_wait_page(page);
         if (major)
