@@ -301,6 +301,12 @@ static int read_missing(struct vm_object *obj, uint64_t index)
     return read_range(obj, index, end);
 }
 
+void vmobject_prefetch(struct vm_object *obj, uint64_t index)
+{
+    if (obj->ops && index < ALIGN_UP(obj->size, PAGE_SIZE) / PAGE_SIZE)
+        read_range(obj, index, index + 1);
+}
+
 /*
  * A hit halfway into the newest readahead window starts reading the next
  * one (twice as large, up to READAHEAD_MAX) without waiting for it, so
