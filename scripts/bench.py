@@ -9,7 +9,10 @@ figures are deterministic: the same on every run and every host.
 The user benchmarks' boot gets the ext2 disk of `make disk` (--disk IMG) as
 /dev/vda, mounted at /mnt by init, for /bin/bench/disk; the disk is attached
 with snapshot=on, so the image is never changed by a run. Without a disk the
-disk benchmark says it skipped.
+disk benchmark says it skipped. Its cold figures are the exception to
+"deterministic": while the guest waits for the disk, QEMU's clock runs in
+real time, so they move from run to run (compare them as ratios taken in
+one run; `make bench-linux` runs the same program on Linux 6.1).
 
 Usage: bench.py [--build DIR] [--only FILTER] [--disk IMG]
 """

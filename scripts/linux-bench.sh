@@ -30,6 +30,7 @@ MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_p
 say() { echo "linux-bench: $*"; }
 
 [ -f "$DISK" ] || { say "no disk image $DISK (make disk)"; exit 1; }
+DISK=$(cd "$(dirname "$DISK")" && pwd)/$(basename "$DISK") # QEMU runs in $WORK
 mkdir -p "$WORK"
 cd "$WORK"
 
@@ -67,7 +68,8 @@ timeout "$TIMEOUT" qemu-system-x86_64 -m "$MEM" -no-reboot -display none -monito
     -icount shift=0 -kernel "$kernel" -initrd initramfs.cpio \
     -append "console=ttyS0 quiet mitigations=off" \
     -drive "file=$DISK,if=none,id=vda,format=raw,snapshot=on" -device virtio-blk-pci,drive=vda \
-    -serial "file:serial.log" </dev/null || true
+    -serial "file:serial.log" </dev/null || say "QEMU failed or timed out"
+touch serial.log
 
 # 5. The figures.
 tr -d '\r' <serial.log | grep -E '^(bench |disk: |linux-guest: )' || true
