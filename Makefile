@@ -281,7 +281,7 @@ $(O)/tests/test_ext2: tests/test_ext2.c tests/host_bcache.c tests/host_kmalloc.c
 # ---------------------------------------------------------------------------
 # Targets for people
 
-.PHONY: all iso kernel disk run run-vga gdb test host-tests clock-test bench deps clean help FORCE
+.PHONY: all iso kernel disk run run-vga gdb test host-tests clock-test bench bench-linux deps clean help FORCE
 
 all: iso
 
@@ -338,10 +338,17 @@ disk-fuzz: deps
 	@$(MAKE) --no-print-directory $(O)/mica.elf $(INITRAMFS) $(O)/disktests/fuzz_walk
 	@python3 scripts/disk_tests.py --build $(O) --fuzz-seeds $(SEEDS)
 
-# Benchmarks use the release build (no debug checks) under -icount shift=0.
+# Benchmarks use the release build (no debug checks) under -icount shift=0,
+# with $(DISK_IMG) attached (snapshot=on: never written) for the disk benchmark.
 bench: deps
 	@$(MAKE) --no-print-directory O=$(O)/release DEBUG=0 $(O)/release/mica.elf $(O)/release/initramfs.cpio
-	@python3 scripts/bench.py --build $(O)/release
+	@$(MAKE) --no-print-directory disk-if-missing
+	@python3 scripts/bench.py --build $(O)/release --disk $(DISK_IMG)
+
+# The disk benchmark on Debian's Linux 6.1 in the same QEMU (fetched with apt-get download).
+bench-linux: deps
+	@$(MAKE) --no-print-directory disk-if-missing
+	@scripts/linux-bench.sh $(O) $(DISK_IMG)
 
 clean:
 	rm -rf $(O)
@@ -359,6 +366,7 @@ help:
 	@echo "make clock-test   ten minutes of sleep on mica timed by the host (within 1 s)"
 	@echo "make disk-fuzz    mount, walk and write corrupted ext2 images on mica (SEEDS=1-200)"
 	@echo "make bench        benchmarks in guest instructions/op (qemu -icount shift=0)"
+	@echo "make bench-linux  the disk benchmark on Debian's Linux 6.1 in the same QEMU"
 	@echo "make deps         install the tools (scripts/deps.sh)"
 	@echo "make clean        remove $(O)/"
 

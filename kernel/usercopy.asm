@@ -20,17 +20,25 @@ EFAULT equ 14
 %endmacro
 
 ; long user_copy_bytes(void *dst, const void *src, size_t n)  -> 0 or -EFAULT
+;   8 bytes at a time, then the last n % 8 one by one: a rep iteration is one
+;   instruction to QEMU's -icount, so a 4 KiB page costs 512 instead of 4096.
 global user_copy_bytes
 user_copy_bytes:
     mov rcx, rdx
-.copy:
+    shr rcx, 3
+.copy8:
+    rep movsq
+    mov rcx, rdx
+    and rcx, 7
+.copy1:
     rep movsb
     xor eax, eax
     ret
 .fault:
     mov rax, -EFAULT
     ret
-EXTABLE .copy, .fault
+EXTABLE .copy8, .fault
+EXTABLE .copy1, .fault
 
 ; long user_fill_bytes(void *dst, int byte, size_t n)  -> 0 or -EFAULT
 global user_fill_bytes

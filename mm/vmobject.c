@@ -19,8 +19,9 @@
  * for it (ops->read), and the caller sleeps until the interrupt that
  * finishes the read unlocks it. Readahead: when the pages are asked for
  * in order, each miss reads a window that doubles up to READAHEAD_MAX
- * pages, and a hit in the second half of a window starts the next one
- * (readahead_more), so a sequential reader finds most pages already there.
+ * pages, and a hit halfway into the newest window starts the next one
+ * (readahead_async), so a sequential reader finds its pages there and
+ * the disk reads while the reader works.
  */
 #include <kernel/errno.h>
 #include <kernel/panic.h>
@@ -303,29 +304,41 @@ static int read_missing(struct vm_object *obj, uint64_t index)
     return read_range(obj, index, end);
 }
 
-/*
- * A hit in the second half of the last readahead window: start reading the
- * next window now, so a sequential reader finds it there, not on the disk.
- */
-static void readahead_more(struct vm_object *obj, uint64_t index)
+void vmobject_prefetch(struct vm_object *obj, uint64_t index)
 {
-    uint64_t file_pages = ALIGN_UP(obj->size, PAGE_SIZE) / PAGE_SIZE;
-    uint64_t next = obj->readahead_next;
-    if (!obj->readahead_window || index + obj->readahead_window / 2 < next ||
-        next >= file_pages || vmobject_peek(obj, next))
-        return;
-    read_missing(obj, next); /* next == readahead_next: the window grows */
+    if (obj->ops && index < ALIGN_UP(obj->size, PAGE_SIZE) / PAGE_SIZE)
+        read_range(obj, index, index + 1);
 }
 
-/* One try of vmobject_get_page; `alone` reads just this page on a miss (no readahead). */
+/*
+ * A hit halfway into the newest readahead window starts reading the next
+ * one (twice as large, up to READAHEAD_MAX) without waiting for it, so
+ * the disk works while the reader uses the pages it has.
+ */
+static void readahead_async(struct vm_object *obj, uint64_t index)
+{
+    uint64_t file_pages = ALIGN_UP(obj->size, PAGE_SIZE) / PAGE_SIZE;
+    if (!obj->readahead_window || obj->readahead_next >= file_pages ||
+        index != obj->readahead_next - obj->readahead_window / 2)
+        return;
+    unsigned window = MIN(obj->readahead_window * 2, READAHEAD_MAX);
+    uint64_t first = obj->readahead_next;
+    obj->readahead_window = window;
+    obj->readahead_next = MIN(first + window, file_pages);
+    read_range(obj, first, obj->readahead_next); /* out of memory: the reader will miss, no more */
+}
+
+/*
+ * One try of vmobject_get_page; `alone` reads just this page on a miss (no
+ * readahead). -EAGAIN: the page went away while readahead slept: try again.
+ */
 static int get_page_try(struct vm_object *obj, uint64_t index, enum vmobject_lookup mode,
                         bool alone, struct page **out, bool *waited)
 {
     struct page *page = vmobject_peek(obj, index);
+    bool hit = page != NULL;
     if (!page && mode == VMOBJECT_FIND)
         return -ENOENT;
-    if (page && obj->ops && mode == VMOBJECT_CREATE)
-        readahead_more(obj, index);
     if (!page && obj->ops && mode == VMOBJECT_CREATE) {
         int err = alone ? read_range(obj, index, index + 1) : read_missing(obj, index);
         if (err)
@@ -337,6 +350,13 @@ static int get_page_try(struct vm_object *obj, uint64_t index, enum vmobject_loo
     if (!page)
         return -ENOMEM;
     frame_get(page);
+    if (hit && obj->ops && mode == VMOBJECT_CREATE) {
+        readahead_async(obj, index); /* may sleep, reading the file's block map */
+        if (vmobject_peek(obj, index) != page) { /* truncated away meanwhile */
+            frame_put(page);
+            return -EAGAIN;
+        }
+    }
     if (page->flags & PG_LOCKED) {
         vmobject_wait_page(page);
         *waited = true;
@@ -356,13 +376,18 @@ int vmobject_get_page(struct vm_object *obj, uint64_t index, enum vmobject_looku
 {
     bool waited = false;
     int err = get_page_try(obj, index, mode, false, out, &waited);
+    while (err == -EAGAIN) /* the page went away while readahead slept */
+        err = get_page_try(obj, index, mode, false, out, &waited);
     /*
      * A readahead request fails whole when any one of its sectors does: the
      * page may be good and its neighbour bad. Read it once more alone before
      * saying EIO, as Linux reads a page by itself after a failed readahead.
      */
-    if (err == -EIO && mode == VMOBJECT_CREATE && obj->ops)
-        err = get_page_try(obj, index, mode, true, out, &waited);
+    if (err == -EIO && mode == VMOBJECT_CREATE && obj->ops) {
+        do
+            err = get_page_try(obj, index, mode, true, out, &waited);
+        while (err == -EAGAIN);
+    }
     if (major)
         *major = waited;
     return err;

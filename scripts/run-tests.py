@@ -21,6 +21,10 @@ Every check is one named test. The last line printed is exactly
   disk tests   scripts/disk_tests.py: programs of tests/disk on mica with disks made
                and checked on the host (corrupted images, a full and a read-only
                filesystem, I/O errors, files surviving a power-off); disk/NAME.
+  demo/diskmap user/demo/diskmap maps the 64 MiB data.bin of a fresh
+               `make disk`-like image in a 256 MiB guest and touches every page:
+               exit 0 (every word as scripts/mkdisk.py wrote it, RssFile grown
+               by the whole file), some major faults, e2fsck -fn clean after.
   gdb          scripts/gdb-test.sh: gdb in batch mode breaks at kmain.
 
 Every boot's whole serial log is kept in BUILD/test-logs/NAME.log; a diff
@@ -555,6 +559,43 @@ def run_console_test(build, results, only):
         results.fail("console", f"exit {proc.returncode}\n{tail(out, 30)}")
 
 
+def data_disk(build):
+    """A fresh 128 MiB ext2 image holding mkdisk.py's 64 MiB data.bin (as `make disk` makes)."""
+    work = os.path.join(build, "test-disks", "diskmap")
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(os.path.join(work, "root"))
+    subprocess.run([os.path.join(ROOT, "scripts", "mkdisk.py"), "data",
+                    os.path.join(work, "root", "data.bin"), "64"], check=True)
+    image = os.path.join(work, "disk.img")
+    subprocess.run([host_tool("mke2fs"), "-q", "-F", "-t", "ext2", "-d",
+                    os.path.join(work, "root"), image, "128M"], check=True, capture_output=True)
+    return image
+
+
+def run_diskmap_test(build, results, only):
+    name = "demo/diskmap"
+    if only and only not in name:
+        return
+    image = data_disk(build)
+    log = os.path.join(build, "test-logs", "diskmap.log")
+    proc = subprocess.run([os.path.join(ROOT, "scripts", "run-elf"), "--no-build", "--build", build,
+                           "--mem", "256M", "--disk", image, "--timeout", "240", "--log", log,
+                           os.path.join(build, "user", "demo", "diskmap")],
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
+    out = proc.stdout + proc.stderr
+    m = re.search(r"^RssFile grew by (\d+) kB for 65536 kB touched; (\d+) major faults", out, re.M)
+    print(f"# {name}: exit {proc.returncode}; {m.group(0) if m else 'no summary line'}", flush=True)
+    fsck = e2fsck_problem(image)
+    if proc.returncode != 0 or not m or "pattern check: 0 wrong words" not in out:
+        results.fail(name, f"exit {proc.returncode}\n{tail(out)}")
+    elif int(m.group(2)) == 0:
+        results.fail(name, "no major fault: the file should have come from the disk")
+    elif fsck:
+        results.fail(name, "e2fsck -fn after the run:\n" + tail(fsck))
+    else:
+        results.ok(name)
+
+
 def run_gdb_test(build, results, only):
     if only and only not in "gdb":
         return
@@ -620,6 +661,7 @@ def main():
                          lambda name, why: results.fail(name, why) if why else results.ok(name))
     run_console_test(build, results, args.only)
     run_run_elf_tests(build, results, args.only)
+    run_diskmap_test(build, results, args.only)
     run_gdb_test(build, results, args.only)
 
     if results.failures:

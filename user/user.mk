@@ -37,8 +37,8 @@
 
 USER_PROGS := init sh echo cat ls ps true false mkdir rm sleep kill pmap free vmstat top pagemap strace \
 	mount umount df sync grep head tail wc pwd tee sort uniq setarch dmesg
-USER_BENCHES := syscall faults mmap
-USER_DEMOS := addresses bigfile mappings cow malloc
+USER_BENCHES := syscall faults mmap disk
+USER_DEMOS := addresses bigfile mappings cow malloc diskmap
 USER_TESTS := hello args_env malloc_stress fork_wait pipe_basic files_basic \
 	exec_errors efault \
 	fault_demand_zero fault_fork_cow fault_fork_big fault_cow_edges fault_sigsegv \

@@ -41,6 +41,8 @@ struct bbuf {
  * block past the end of the device), or -ENOMEM. May sleep.
  */
 int bcache_read(struct blk_device *dev, uint64_t block, uint32_t block_size, struct bbuf **out);
+/* Starts reading block `block` into the cache if it is not there, without waiting. */
+void bcache_prefetch(struct blk_device *dev, uint64_t block, uint32_t block_size);
 /* Like bcache_read, but for a block being newly allocated: zeroed, not read, marked dirty. */
 int bcache_new(struct blk_device *dev, uint64_t block, uint32_t block_size, struct bbuf **out);
 /* The block's contents changed: write it back later. */

@@ -308,6 +308,14 @@ uint64_t ext2_max_size(const struct ext2_fs *fs);
 int ext2_bmap(struct ext2_fs *fs, struct ext2_inode *in, uint64_t file_block, bool create,
               uint64_t *disk_block);
 /*
+ * Maps up to count blocks from file_block on (no create: holes give 0)
+ * with one walk: the blocks that share file_block's pointer array (the
+ * inode's direct slots, or one indirect block) go into disk_blocks[], and
+ * *mapped says how many (at least one on success). Errors as ext2_bmap.
+ */
+int ext2_bmap_run(struct ext2_fs *fs, struct ext2_inode *in, uint64_t file_block, unsigned count,
+                  uint64_t *disk_blocks, unsigned *mapped);
+/*
  * Sets the size to new_size and frees the data and indirect blocks wholly
  * past it (a grow only sets the size: the new part is a hole). Zeroing
  * the tail of the last partial block is the caller's (page cache).

@@ -99,6 +99,11 @@ void vmobject_put(struct vm_object *obj);
 int vmobject_get_page(struct vm_object *obj, uint64_t index, enum vmobject_lookup mode,
                       struct page **out, bool *major);
 /*
+ * Starts reading the page at index of a disk-backed object if it is not
+ * cached, without waiting for it (a hint: out of memory, nothing happens).
+ */
+void vmobject_prefetch(struct vm_object *obj, uint64_t index);
+/*
  * The cached page at index without waiting or reading (no reference:
  * only for callers that do not sleep while they use it), or NULL.
  */

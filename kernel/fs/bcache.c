@@ -102,6 +102,13 @@ int bcache_read(struct blk_device *dev, uint64_t block, uint32_t block_size, str
     return get_block(dev, block, block_size, VMOBJECT_CREATE, out);
 }
 
+void bcache_prefetch(struct blk_device *dev, uint64_t block, uint32_t block_size)
+{
+    struct vm_object *obj = cache_for(dev, block_size);
+    if (obj && block < (dev->sectors << BLK_SECTOR_SHIFT) / block_size)
+        vmobject_prefetch(obj, block);
+}
+
 int bcache_new(struct blk_device *dev, uint64_t block, uint32_t block_size, struct bbuf **out)
 {
     int err = get_block(dev, block, block_size, VMOBJECT_OVERWRITE, out);

@@ -273,6 +273,55 @@ static int bmap_walk(struct ext2_fs *fs, struct ext2_inode *in, const uint32_t o
     return err;
 }
 
+/*
+ * A reader entering the block of data pointers at slots[index] (an
+ * indirect block's slot) will soon need the next one: start reading it.
+ */
+static void prefetch_next_array(struct ext2_fs *fs, struct ext2_inode *in, const uint32_t *slots,
+                                uint32_t index)
+{
+    uint32_t next = index + 1 < fs->ptrs_per_block ? slots[index + 1] : 0;
+    if (next && ext2_check_data_block(fs, next, in->ino, "indirect") == 0)
+        bcache_prefetch(fs->dev, next, fs->block_size);
+}
+
+int ext2_bmap_run(struct ext2_fs *fs, struct ext2_inode *in, uint64_t file_block, unsigned count,
+                  uint64_t *disk_blocks, unsigned *mapped)
+{
+    if (!ext2_inode_has_blocks(fs, in))
+        return -EINVAL;
+    uint32_t offsets[4];
+    unsigned depth;
+    int err = block_path(fs, file_block, offsets, &depth);
+    if (err)
+        return err;
+    struct bbuf *array = NULL; /* holds slots when depth > 0 */
+    uint32_t *slots = in->raw.i_block;
+    for (unsigned level = 0; level < depth && slots; level++) {
+        uint32_t block = slots[offsets[level]];
+        if (level == depth - 1 && level > 0 && offsets[depth] == 0)
+            prefetch_next_array(fs, in, slots, offsets[level]);
+        bcache_release(array);
+        array = NULL;
+        slots = NULL; /* a hole above the data blocks: all of them are holes */
+        if (block && !(err = ext2_check_data_block(fs, block, in->ino, "indirect")) &&
+            !(err = bcache_read(fs->dev, block, fs->block_size, &array)))
+            slots = array->data;
+        if (err)
+            break;
+    }
+    uint32_t first = offsets[depth], end = depth ? fs->ptrs_per_block : EXT2_NDIR_BLOCKS;
+    unsigned n = 0;
+    for (; !err && n < count && first + n < end; n++) {
+        disk_blocks[n] = slots ? slots[first + n] : 0;
+        if (disk_blocks[n])
+            err = ext2_check_data_block(fs, disk_blocks[n], in->ino, "data");
+    }
+    bcache_release(array);
+    *mapped = n;
+    return err;
+}
+
 int ext2_bmap(struct ext2_fs *fs, struct ext2_inode *in, uint64_t file_block, bool create,
               uint64_t *disk_block)
 {

@@ -461,13 +461,15 @@ static int map_file_blocks(struct vm_object *obj, uint64_t index, struct page_bl
     uint32_t bs = ext2_block_size(fs);
     uint64_t first = index * (PAGE_SIZE / bs);
     uint64_t file_blocks = (obj->size + bs - 1) / bs;
+    unsigned wanted = (unsigned)MIN((uint64_t)PAGE_SIZE / bs, file_blocks > first ? file_blocks - first : 0);
     int err = 0;
     out->block_size = bs;
     out->count = 0;
-    for (unsigned j = 0; j < PAGE_SIZE / bs && first + j < file_blocks && !err; j++) {
-        err = ext2_bmap(fs, e2(ino), first + j, false, &out->block[j]);
-        if (!err)
-            out->count = j + 1;
+    while (out->count < wanted && !err) { /* one walk per pointer array (usually one per page) */
+        unsigned mapped = 0;
+        err = ext2_bmap_run(fs, e2(ino), first + out->count, wanted - out->count,
+                            &out->block[out->count], &mapped);
+        out->count += mapped;
     }
     fs_unlock(ino->sb);
     return err;
