@@ -263,3 +263,11 @@ int bcache_sync(struct blk_device *dev)
     }
     return err; /* no fsync: e2fsck and debugfs read the same page cache */
 }
+
+/* A hint that the block will be wanted soon: the host reads synchronously, so there is nothing to start. */
+void bcache_prefetch(struct blk_device *dev, uint64_t block, uint32_t block_size)
+{
+    (void)dev;
+    (void)block;
+    (void)block_size;
+}
