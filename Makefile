@@ -323,7 +323,7 @@ host-tests: $(HOST_TESTS)
 	@for t in $(HOST_TESTS); do $$t || exit 1; done
 
 test: deps
-	@$(MAKE) --no-print-directory $(O)/mica.elf $(HOST_TESTS) $(INITRAMFS) $(DIFF_TEST_BIN) $(DISK_TEST_BUILD)
+	@$(MAKE) --no-print-directory $(O)/mica.elf $(O)/mica.iso $(HOST_TESTS) $(INITRAMFS) $(DIFF_TEST_BIN) $(DISK_TEST_BUILD)
 	@python3 scripts/run-tests.py --build $(O)
 
 # Ten minutes of nanosleep on mica, timed by this host: the clock must keep within 1 s.

@@ -636,7 +636,7 @@ KTEST(initramfs_unpacks_newc)
     newc_add(&a, "vi/hello", S_IFREG | 0755, "hi\n", 3);
     newc_add(&a, "./vi/sub", S_IFDIR | 0700, "", 0);
     newc_add(&a, "vi/sub/big", S_IFREG | 0600, big, sizeof(big));
-    newc_add(&a, "vi/link", S_IFLNK | 0777, "hello", 5); /* skipped with a line */
+    newc_add(&a, "vi/link", S_IFLNK | 0777, "hello", 5); /* a symlink to vi/hello */
     newc_add(&a, "vi/hello", S_IFREG | 0644, "again", 5); /* a later copy replaces it */
     newc_add(&a, "tmp", S_IFDIR | 01777, "", 0);          /* exists already: fine */
     newc_trailer(&a);
@@ -653,7 +653,8 @@ KTEST(initramfs_unpacks_newc)
     KEXPECT_EQ(read_text("/vi/sub/big", back, sizeof(back)), sizeof(big));
     KEXPECT(memcmp(back, big, sizeof(big)) == 0);
     KEXPECT_EQ(read_text("/vi/second", back, sizeof(back)), 1);
-    KEXPECT_EQ(lookup_err("/vi/link"), -ENOENT);
+    KEXPECT_EQ(read_text("/vi/link", back, sizeof(back)), 5); /* followed to vi/hello */
+    KEXPECT(strcmp(back, "again") == 0);
     struct inode *ino = lookup("/vi/sub");
     KEXPECT(ino && ino->mode == (S_IFDIR | 0700));
     if (ino)
@@ -661,6 +662,7 @@ KTEST(initramfs_unpacks_newc)
 
     KEXPECT_EQ(unlink_path("/vi/hello"), 0);
     KEXPECT_EQ(unlink_path("/vi/second"), 0);
+    KEXPECT_EQ(unlink_path("/vi/link"), 0);
     KEXPECT_EQ(unlink_path("/vi/sub/big"), 0);
     KEXPECT_EQ(rmdir_path("/vi/sub"), 0);
     KEXPECT_EQ(rmdir_path("/vi"), 0);
