@@ -13,6 +13,7 @@
 #include <kernel/errno.h>
 #include <kernel/file.h>
 #include <kernel/proc.h>
+#include <kernel/sys_fs.h>
 #include <kernel/syscall.h>
 #include <kernel/vfs.h>
 #include <lib/string.h>
@@ -119,9 +120,8 @@ static int empty_path_inode(int dirfd, struct inode **out)
     return 0;
 }
 
-/* lookup_user_follow, where an empty path (or NULL) with AT_EMPTY_PATH names dirfd itself. */
-static int lookup_user_empty_ok(int dirfd, vaddr_t uptr, bool empty_ok, bool follow,
-                                struct inode **out)
+int lookup_user_empty_ok(int dirfd, vaddr_t uptr, bool empty_ok, bool follow,
+                         struct inode **out)
 {
     char first = 0;
     if (empty_ok && (uptr == 0 || copy_from_user(&first, uptr, 1) == 0) && first == '\0')
@@ -635,22 +635,34 @@ SYSCALL(SYS_rmdir, rmdir)
     return do_unlinkat(AT_FDCWD, a0, AT_REMOVEDIR);
 }
 
-static long do_renameat2(int olddirfd, vaddr_t uold, int newdirfd, vaddr_t unew, unsigned flags)
+/* Copies two user paths (each relative to its dirfd) and calls fn(old, new, arg) with them. */
+static int with_two_paths(int olddirfd, vaddr_t uold, int newdirfd, vaddr_t unew,
+                          int (*fn)(struct upath *o, struct upath *n, unsigned arg), unsigned arg)
 {
-    if (flags & ~RENAME_NOREPLACE)
-        return -EINVAL; /* RENAME_EXCHANGE and RENAME_WHITEOUT: not in mica */
     struct upath o, n;
     int err = upath_get(olddirfd, uold, &o);
     if (err)
         return err;
     err = upath_get(newdirfd, unew, &n);
     if (!err) {
-        err = vfs_rename_at(o.base, o.path, n.base, n.path,
-                            flags & RENAME_NOREPLACE ? VFS_RENAME_NOREPLACE : 0);
+        err = fn(&o, &n, arg);
         upath_put(&n);
     }
     upath_put(&o);
     return err;
+}
+
+static int rename_paths(struct upath *o, struct upath *n, unsigned flags)
+{
+    return vfs_rename_at(o->base, o->path, n->base, n->path,
+                         flags & RENAME_NOREPLACE ? VFS_RENAME_NOREPLACE : 0);
+}
+
+static long do_renameat2(int olddirfd, vaddr_t uold, int newdirfd, vaddr_t unew, unsigned flags)
+{
+    if (flags & ~RENAME_NOREPLACE)
+        return -EINVAL; /* RENAME_EXCHANGE and RENAME_WHITEOUT: not in mica */
+    return with_two_paths(olddirfd, uold, newdirfd, unew, rename_paths, flags);
 }
 
 SYSCALL(SYS_rename, rename)
@@ -1034,21 +1046,17 @@ SYSCALL(SYS_readlinkat, readlinkat)
 
 /* ---- link, symlink, utimensat ----------------------------------------------------------- */
 
+static int link_paths(struct upath *o, struct upath *n, unsigned follow)
+{
+    return vfs_link_at(o->base, o->path, n->base, n->path, follow);
+}
+
 static long do_linkat(int olddirfd, vaddr_t uold, int newdirfd, vaddr_t unew, int flags)
 {
     if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
         return -EINVAL;
-    struct upath o, n;
-    int err = upath_get(olddirfd, uold, &o);
-    if (err)
-        return err;
-    err = upath_get(newdirfd, unew, &n);
-    if (!err) {
-        err = vfs_link_at(o.base, o.path, n.base, n.path, flags & AT_SYMLINK_FOLLOW);
-        upath_put(&n);
-    }
-    upath_put(&o);
-    return err;
+    return with_two_paths(olddirfd, uold, newdirfd, unew, link_paths,
+                          (flags & AT_SYMLINK_FOLLOW) != 0);
 }
 
 SYSCALL(SYS_link, link)

@@ -13,6 +13,7 @@
 #include <kernel/errno.h>
 #include <kernel/file.h>
 #include <kernel/proc.h>
+#include <kernel/sys_fs.h>
 #include <kernel/syscall.h>
 #include <kernel/vfs.h>
 #include <lib/string.h>
@@ -89,53 +90,6 @@ static void fill_statx(struct inode *ino, struct linux_statx *stx)
     stx->stx_mnt_id = MNT_ID_ROOT;
 }
 
-/* The inode an open descriptor names (AT_EMPTY_PATH), or the working directory for AT_FDCWD. */
-static int fd_inode(int dirfd, struct inode **out)
-{
-    if (dirfd == AT_FDCWD)
-        return vfs_lookup_at(NULL, ".", out);
-    struct file *f = file_from_fd(dirfd);
-    if (!f)
-        return -EBADF;
-    inode_get(f->inode);
-    *out = f->inode;
-    file_put(f);
-    return 0;
-}
-
-/* Resolves path relative to dirfd (-EBADF, -ENOTDIR for a bad dirfd), as fstatat does. */
-static int lookup_relative(int dirfd, const char *path, struct inode **out)
-{
-    if (path[0] == '/' || path[0] == '\0' || dirfd == AT_FDCWD)
-        return vfs_lookup_at(NULL, path, out); /* "" is ENOENT from the vfs */
-    struct inode *base;
-    int err = fd_inode(dirfd, &base);
-    if (err)
-        return err;
-    err = inode_is_dir(base) ? vfs_lookup_at(base, path, out) : -ENOTDIR;
-    inode_put(base);
-    return err;
-}
-
-/* The inode statx is about: dirfd itself for an empty (or NULL) path with AT_EMPTY_PATH. */
-static int statx_inode(int dirfd, vaddr_t upath, int flags, struct inode **out)
-{
-    char *path = kmalloc(VFS_PATH_MAX);
-    if (!path)
-        return -ENOMEM;
-    long n = upath ? strncpy_from_user(path, upath, VFS_PATH_MAX) : 0;
-    if (!upath)
-        path[0] = '\0';
-    int err = n < 0 ? (int)n : 0;
-    if (!err && upath == 0 && !(flags & AT_EMPTY_PATH))
-        err = -EFAULT;
-    if (!err)
-        err = path[0] == '\0' && (flags & AT_EMPTY_PATH) ? fd_inode(dirfd, out)
-                                                          : lookup_relative(dirfd, path, out);
-    kfree(path);
-    return err;
-}
-
 SYSCALL(SYS_statx, statx)
 {
     int dirfd = (int)a0, flags = (int)a2;
@@ -145,7 +99,8 @@ SYSCALL(SYS_statx, statx)
     if (mask & STATX__RESERVED)
         return -EINVAL;
     struct inode *ino;
-    int err = statx_inode(dirfd, a1, flags, &ino);
+    int err = lookup_user_empty_ok(dirfd, a1, flags & AT_EMPTY_PATH,
+                                   !(flags & AT_SYMLINK_NOFOLLOW), &ino);
     if (err)
         return err;
     struct linux_statx stx;
