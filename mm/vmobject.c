@@ -488,6 +488,48 @@ int vmobject_writeback_all(enum vmobject_sync sync)
     return first_error;
 }
 
+/* ---- dropping clean pages (/proc/sys/vm/drop_caches) --------------------------------- */
+
+uint64_t sysctl_drop_caches;
+
+struct clean_pages {
+    uint64_t index[IO_BATCH * 2];
+    unsigned count;
+};
+
+/* A page only the cache holds, with nothing to write and no I/O: it can go. */
+static void collect_clean(void *arg, uint64_t index, struct page *page)
+{
+    struct clean_pages *c = arg;
+    if (c->count < ARRAY_SIZE(c->index) && page->refcount == 1 &&
+        !(page->flags & (PG_LOCKED | PG_DIRTY)))
+        c->index[c->count++] = index;
+}
+
+/* Drops obj's clean pages that no process maps; returns how many went. */
+static uint64_t drop_clean_pages(struct vm_object *obj)
+{
+    struct clean_pages c;
+    uint64_t dropped = 0, next = 0;
+    do {
+        c.count = 0;
+        vmobject_for_each_page(obj, next, UINT64_MAX, collect_clean, &c);
+        for (unsigned i = 0; i < c.count; i++)
+            vmobject_remove_range(obj, c.index[i], c.index[i] + 1);
+        dropped += c.count;
+        next = c.count ? c.index[c.count - 1] + 1 : next;
+    } while (c.count == ARRAY_SIZE(c.index));
+    return dropped;
+}
+
+uint64_t vmobject_drop_clean_all(void)
+{
+    uint64_t dropped = 0;
+    list_for_each(pos, &disk_objects)
+        dropped += drop_clean_pages(container_of(pos, struct vm_object, disk_link));
+    return dropped;
+}
+
 void vmobject_collect_dirty_all(void)
 {
     list_for_each(pos, &disk_objects)

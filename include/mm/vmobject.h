@@ -135,6 +135,15 @@ enum vmobject_sync {
 int vmobject_writeback(struct vm_object *obj, uint64_t first, uint64_t end, enum vmobject_sync sync);
 /* Writes back every disk-backed object (sync(2), the flusher). Returns 0 or the first error. */
 int vmobject_writeback_all(enum vmobject_sync sync);
+/*
+ * Drops every clean page of a disk-backed object (file data and the disks'
+ * metadata) that no process maps and no I/O or kernel path holds: what
+ * `echo 1 > /proc/sys/vm/drop_caches` frees. Dirty pages stay (sync
+ * first). Returns the pages dropped.
+ */
+uint64_t vmobject_drop_clean_all(void);
+/* /proc/sys/vm/drop_caches: the last value written (kernel/fs/procfs_sys.c acts on it). */
+extern uint64_t sysctl_drop_caches;
 /* Moves the PTE dirty bits of every shared mapping of a disk object to the page cache. */
 void vmobject_collect_dirty_all(void);
 /*

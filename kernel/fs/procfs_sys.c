@@ -24,10 +24,13 @@
 #include <kernel/vfs.h>
 #include <lib/format.h>
 #include <lib/string.h>
+#include <kernel/console.h>
 #include <mm/aslr.h>
+#include <mm/kmalloc.h>
 #include <mm/mm.h>
 #include <mm/overcommit.h>
 #include <mm/usercopy.h>
+#include <mm/vmobject.h>
 #include <uapi/fcntl.h>
 
 #define INO_SYS 0xe0000000ull
@@ -39,16 +42,20 @@ struct sysctl_int {
     const char *path;  /* under /proc/sys: "DIR/NAME" */
     uint64_t *value;
     uint64_t min, max; /* a write outside [min, max] is EINVAL */
+    void (*written)(uint64_t value); /* what a write also does (NULL: nothing) */
 };
+
+static void drop_caches(uint64_t what);
 
 /* Every tunable, one row each; the directories follow from the paths. */
 static const struct sysctl_int sysctls[] = {
-    { "kernel/pid_max", &pid_max, 301, 4194304 },     /* Linux's RESERVED_PIDS + 1, PID_MAX_LIMIT */
-    { "kernel/threads-max", &threads_max, 20, 0x3fffffff }, /* MIN_THREADS, FUTEX_TID_MASK */
-    { "kernel/randomize_va_space", &sysctl_randomize_va_space, 0, 2 },
-    { "vm/mmap_min_addr", &mmap_min_addr, 0, UINT64_MAX },
-    { "vm/overcommit_memory", &sysctl_overcommit_memory, 0, 2 },
-    { "vm/overcommit_ratio", &sysctl_overcommit_ratio, 0, INT32_MAX },
+    { "kernel/pid_max", &pid_max, 301, 4194304, NULL },     /* Linux's RESERVED_PIDS + 1, PID_MAX_LIMIT */
+    { "kernel/threads-max", &threads_max, 20, 0x3fffffff, NULL }, /* MIN_THREADS, FUTEX_TID_MASK */
+    { "kernel/randomize_va_space", &sysctl_randomize_va_space, 0, 2, NULL },
+    { "vm/drop_caches", &sysctl_drop_caches, 1, 4, drop_caches },
+    { "vm/mmap_min_addr", &mmap_min_addr, 0, UINT64_MAX, NULL },
+    { "vm/overcommit_memory", &sysctl_overcommit_memory, 0, 2, NULL },
+    { "vm/overcommit_ratio", &sysctl_overcommit_ratio, 0, INT32_MAX, NULL },
 };
 #define SYSCTL_COUNT (sizeof(sysctls) / sizeof(sysctls[0]))
 
@@ -198,6 +205,23 @@ static const struct dir_ops sys_dir_ops = {
     .iterate = sys_dir_iterate,
 };
 
+/*
+ * vm.drop_caches, as Linux's: 1 drops the clean page cache no process maps
+ * (file data and the disks' metadata: sync first to make dirty pages
+ * clean), 2 gives back what the kernel's slab caches hold free (mica's
+ * in-memory directory tree of a mounted disk is not dropped: it stays
+ * until umount), 3 both; 4 only silences the log line Linux writes.
+ */
+static void drop_caches(uint64_t what)
+{
+    uint64_t pages = what & 1 ? vmobject_drop_clean_all() : 0;
+    if (what & 2)
+        kmalloc_shrink();
+    struct proc *p = proc_current();
+    if (!(what & 4) && p)
+        kprintf("%s (%d): drop_caches: %lu (%lu pages)\n", p->name, p->pid, what, pages);
+}
+
 /* ---- reading and writing a value ----------------------------------------------------- */
 
 static ssize_t sysctl_read(struct file *file, vaddr_t buf, size_t len, uint64_t *offset)
@@ -271,6 +295,8 @@ static ssize_t sysctl_write(struct file *file, vaddr_t buf, size_t len, uint64_t
     if (parse_number(text, &v) < 0 || v < row->min || v > row->max)
         return -EINVAL;
     *row->value = v;
+    if (row->written)
+        row->written(v);
     *offset += len;
     return (ssize_t)len;
 }

@@ -214,6 +214,44 @@ static void exec_from_disk(void)
     CHECK(unlink(DIR "/true") == 0);
 }
 
+static long meminfo_kb(const char *key)
+{
+    char buf[4096];
+    int fd = open("/proc/meminfo", O_RDONLY);
+    long n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    char *line = strstr(buf, key);
+    return line ? strtol(line + strlen(key), NULL, 10) : -1;
+}
+
+/* `sync; echo 3 > /proc/sys/vm/drop_caches` empties the cache: the next touch comes from the disk. */
+static void drop_caches_makes_it_cold(void)
+{
+    check_big(DIR "/big"); /* all of it cached now */
+    sync();
+    long cached = meminfo_kb("Cached:");
+    int fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
+    CHECK(fd >= 0 && write(fd, "3\n", 2) == 2, "echo 3 > drop_caches: %s", strerror(errno));
+    close(fd);
+    long after = meminfo_kb("Cached:");
+    CHECK(after <= cached - BIG / 1024, "Cached %ld kB -> %ld kB", cached, after);
+    fd = open(DIR "/big", O_RDONLY);
+    long before = major_faults();
+    volatile unsigned char *map = fd >= 0 ? mmap(NULL, 8192, PROT_READ, MAP_SHARED, fd, 0)
+                                          : MAP_FAILED;
+    if (CHECK(map != MAP_FAILED, "mmap: %s", strerror(errno))) {
+        CHECK(map[100] == pattern(100), "byte 100");
+        CHECK(major_faults() > before, "majflt after drop_caches: %ld -> %ld", before,
+              major_faults());
+        munmap((void *)map, 8192);
+    }
+    close(fd);
+}
+
 /* A cold page through a mapping: a major fault. */
 static void cold_mapping_is_major(void)
 {
@@ -246,6 +284,7 @@ int main(void)
     shared_mapping(DIR "/sparse");
     remount_and_check();
     cold_mapping_is_major();
+    drop_caches_makes_it_cold();
     exec_from_disk();
     const char *files[] = { DIR "/big", DIR "/sparse", DIR "/b", DIR "/c", DIR "/s" };
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
