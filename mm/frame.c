@@ -29,6 +29,7 @@
 #define HOT_CACHE_HIGH 64  /* more cached frames than this: give some back */
 #define HOT_CACHE_BATCH 32 /* how many to give back at once */
 #define FREED_FRAME_JUNK 0xcc /* int3 if executed; a non-canonical pointer if followed */
+#define RECLAIM_BATCH 64      /* clean cache pages asked back per frame wanted, when none is free */
 
 struct page *frame_table;
 pfn_t frame_table_size;
@@ -41,6 +42,8 @@ static uint64_t total_frames, free_frames;
 static uint64_t alloc_calls, free_calls, failed_allocs;
 static uint64_t fail_countdown; /* 0: off; n: the n-th allocation from now fails */
 static uint64_t dirty_pages;     /* PG_DIRTY pages */
+static uint64_t (*reclaim)(uint64_t pages); /* gives clean cache pages back (frame_set_reclaim) */
+static bool reclaiming;
 
 void frame_init(struct page *array, pfn_t nframes)
 {
@@ -57,6 +60,7 @@ void frame_init(struct page *array, pfn_t nframes)
     hot_count = total_frames = free_frames = 0;
     alloc_calls = free_calls = failed_allocs = fail_countdown = 0;
     dirty_pages = 0;
+    reclaim = NULL;
 }
 
 /*
@@ -181,21 +185,44 @@ static void mark_allocated(struct page *head, unsigned order)
 #endif
 }
 
+/* A free block of 2^order frames (one frame from the hot cache first), or NULL. */
+static struct page *take_block(unsigned order)
+{
+    if (order == 0 && hot_count > 0)
+        return hot_cache_take();
+    struct page *page = buddy_take(order);
+    if (!page && hot_count > 0) { /* cached frames may merge into a block */
+        frame_cache_drain();
+        page = buddy_take(order);
+    }
+    return page;
+}
+
+void frame_set_reclaim(uint64_t (*fn)(uint64_t pages))
+{
+    reclaim = fn;
+}
+
+/* Nothing free: the page cache gives clean pages back (a few times as many as wanted), once. */
+static struct page *take_block_after_reclaim(unsigned order)
+{
+    if (!reclaim || reclaiming)
+        return NULL;
+    reclaiming = true;
+    uint64_t freed = reclaim(RECLAIM_BATCH << order);
+    reclaiming = false;
+    return freed ? take_block(order) : NULL;
+}
+
 struct page *frame_alloc(unsigned order, enum frame_alloc_flags flags)
 {
     assert(order <= FRAME_MAX_ORDER);
     alloc_calls++;
     struct page *page = NULL;
     if (!should_fail_now()) {
-        if (order == 0 && hot_count > 0) {
-            page = hot_cache_take();
-        } else {
-            page = buddy_take(order);
-            if (!page && hot_count > 0) { /* cached frames may merge into a block */
-                frame_cache_drain();
-                page = buddy_take(order);
-            }
-        }
+        page = take_block(order);
+        if (!page)
+            page = take_block_after_reclaim(order);
     }
     if (!page) {
         failed_allocs++;

@@ -20,6 +20,7 @@
 #include <mm/frame.h>
 #include <mm/kernel_map.h>
 #include <mm/mm_init.h>
+#include <mm/vmobject.h>
 
 #define EARLY_MAP_LIMIT GiB(4) /* what boot.asm's tables map (EARLY_PDS) */
 #define LOW_MEMORY_END MiB(1)  /* BIOS data, real-mode IVT, VGA, option ROMs */
@@ -124,6 +125,7 @@ void mm_init(void)
     mm_boot.kmap_frames = kmap_init(&mm_boot.ram);
     add_usable_between(EARLY_MAP_LIMIT, ~0ul);
     fault_init(); /* the zero frame */
+    frame_set_reclaim(vmobject_reclaim); /* nothing free: clean page cache goes first */
     mm_boot.free_frames_at_boot = frame_free_count();
     print_summary();
 }

@@ -492,6 +492,17 @@ int vmobject_writeback_all(enum vmobject_sync sync)
 
 uint64_t sysctl_drop_caches;
 
+static uint64_t reclaimed_pages; /* dropped by vmobject_reclaim since boot */
+
+/* Disk-backed objects there are (bounds one round of reclaim). */
+static size_t reclaim_objects(void)
+{
+    size_t n = 0;
+    list_for_each(pos, &disk_objects)
+        n++;
+    return n;
+}
+
 struct clean_pages {
     uint64_t index[IO_BATCH * 2];
     unsigned count;
@@ -506,19 +517,18 @@ static void collect_clean(void *arg, uint64_t index, struct page *page)
         c->index[c->count++] = index;
 }
 
-/* Drops obj's clean pages that no process maps; returns how many went. */
-static uint64_t drop_clean_pages(struct vm_object *obj)
+/* Drops up to max of obj's clean pages that no process maps, lowest index first; how many went. */
+static uint64_t drop_clean_pages(struct vm_object *obj, uint64_t max)
 {
     struct clean_pages c;
     uint64_t dropped = 0, next = 0;
     do {
         c.count = 0;
         vmobject_for_each_page(obj, next, UINT64_MAX, collect_clean, &c);
-        for (unsigned i = 0; i < c.count; i++)
+        for (unsigned i = 0; i < c.count && dropped < max; i++, dropped++)
             vmobject_remove_range(obj, c.index[i], c.index[i] + 1);
-        dropped += c.count;
         next = c.count ? c.index[c.count - 1] + 1 : next;
-    } while (c.count == ARRAY_SIZE(c.index));
+    } while (c.count == ARRAY_SIZE(c.index) && dropped < max);
     return dropped;
 }
 
@@ -526,7 +536,20 @@ uint64_t vmobject_drop_clean_all(void)
 {
     uint64_t dropped = 0;
     list_for_each(pos, &disk_objects)
-        dropped += drop_clean_pages(container_of(pos, struct vm_object, disk_link));
+        dropped += drop_clean_pages(container_of(pos, struct vm_object, disk_link), UINT64_MAX);
+    return dropped;
+}
+
+uint64_t vmobject_reclaim(uint64_t pages)
+{
+    uint64_t dropped = 0;
+    for (size_t tries = 0; dropped < pages && tries < 2 * reclaim_objects(); tries++) {
+        struct vm_object *obj = container_of(disk_objects.next, struct vm_object, disk_link);
+        list_remove(&obj->disk_link); /* round robin: the next call starts with the next object */
+        list_push_back(&disk_objects, &obj->disk_link);
+        dropped += drop_clean_pages(obj, pages - dropped);
+    }
+    reclaimed_pages += dropped;
     return dropped;
 }
 
@@ -534,6 +557,11 @@ void vmobject_collect_dirty_all(void)
 {
     list_for_each(pos, &disk_objects)
         mm_collect_dirty(container_of(pos, struct vm_object, disk_link));
+}
+
+uint64_t vmobject_reclaimed(void)
+{
+    return reclaimed_pages;
 }
 
 void vmobject_io_counts(uint64_t *in, uint64_t *out, uint64_t *in_writeback)

@@ -71,8 +71,8 @@ class Run:
         return self.log[start:].replace("\r\n", "\n") if start >= 0 else ""
 
 
-def run_elf(build, name, program, args, disks=(), extra_qemu=(), kernel_log=False):
-    """Runs BUILD/disktests/PROGRAM on mica with disks [(image, read_only)]."""
+def run_elf(build, name, program, args, disks=(), extra_qemu=(), kernel_log=False, mem=None):
+    """Runs BUILD/disktests/PROGRAM on mica with disks [(image, read_only)] (and mem of RAM)."""
     log_dir = os.path.join(build, "test-logs", "disktests")
     os.makedirs(log_dir, exist_ok=True)
     log_path = os.path.join(log_dir, name + ".log")
@@ -80,6 +80,8 @@ def run_elf(build, name, program, args, disks=(), extra_qemu=(), kernel_log=Fals
            "--timeout", str(TIMEOUT), "--log", log_path]
     if kernel_log:
         cmd.append("--kernel-log")
+    if mem:
+        cmd += ["--mem", mem]
     for image, read_only in disks:
         cmd += ["--disk-ro" if read_only else "--disk", image]
     for arg in extra_qemu:
@@ -308,6 +310,18 @@ def read_only(build, mode):
     return None
 
 
+def read_bigger_than_ram(build):
+    """read() of a 64 MiB file in a 40 MiB guest: clean page cache must be reclaimed."""
+    wd = work_dir(build, "read-big")
+    os.makedirs(os.path.join(wd, "root"))
+    subprocess.run([os.path.join(ROOT, "scripts", "mkdisk.py"), "data",
+                    os.path.join(wd, "root", "data.bin"), "64"], check=True, capture_output=True)
+    image = os.path.join(wd, "disk.img")
+    mke2fs(image, "128M", "-d", os.path.join(wd, "root"))
+    run = run_elf(build, "read-big", "read_big", [], [(image, False)], mem="40M")
+    return program_failures(run)
+
+
 # ---- the table -----------------------------------------------------------------------------
 
 def all_tests():
@@ -322,6 +336,7 @@ def all_tests():
     tests.append(("full", full_fs))
     tests.append(("read-only-mount", lambda b: read_only(b, "ro-mount")))
     tests.append(("read-only-device", lambda b: read_only(b, "ro-device")))
+    tests.append(("read-bigger-than-ram", read_bigger_than_ram))
     return tests
 
 

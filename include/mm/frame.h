@@ -107,6 +107,13 @@ void page_mark_dirty(struct page *page);
 bool page_clear_dirty(struct page *page);
 uint64_t frame_dirty_count(void);
 
+/*
+ * When an allocation finds nothing free, frame_alloc asks fn to give back
+ * up to `pages` frames of clean page cache (without sleeping) and tries
+ * once more. mm/vmobject.c registers it at boot.
+ */
+void frame_set_reclaim(uint64_t (*fn)(uint64_t pages));
+
 /* Empties the hot-frame cache into the buddy lists (so blocks can merge). */
 void frame_cache_drain(void);
 /* Fills *stats (a consistent snapshot). */

@@ -142,6 +142,16 @@ int vmobject_writeback_all(enum vmobject_sync sync);
  * first). Returns the pages dropped.
  */
 uint64_t vmobject_drop_clean_all(void);
+/*
+ * Direct reclaim without an LRU (frame_alloc calls it when nothing is
+ * free): drops up to `pages` clean, unmapped cache pages, taking the disk
+ * objects in turn and each one's lowest pages first. Never sleeps.
+ * Returns how many it dropped. Page reclaim proper (an LRU aged by the
+ * accessed bit, writeback and swap) is issue 13.
+ */
+uint64_t vmobject_reclaim(uint64_t pages);
+/* Pages vmobject_reclaim dropped since boot (/proc/vmstat pgsteal_direct). */
+uint64_t vmobject_reclaimed(void);
 /* /proc/sys/vm/drop_caches: the last value written (kernel/fs/procfs_sys.c acts on it). */
 extern uint64_t sysctl_drop_caches;
 /* Moves the PTE dirty bits of every shared mapping of a disk object to the page cache. */

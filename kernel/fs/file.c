@@ -54,6 +54,20 @@ static int regular_read_chunk(struct vm_object *obj, uint64_t pos, vaddr_t buf, 
     return err;
 }
 
+/*
+ * A chunk found no free frame, and reclaim found no clean page to drop:
+ * if dirty pages fill memory, write them back (they become clean, so
+ * droppable) and say to try once more. Linux throttles writers instead
+ * (balance_dirty_pages); this is the simple form of it.
+ */
+static bool write_back_to_make_room(int err)
+{
+    if (err != -ENOMEM || frame_dirty_count() == 0)
+        return false;
+    vfs_sync_all();
+    return true;
+}
+
 static ssize_t regular_read(struct file *file, vaddr_t buf, size_t len, uint64_t *offset)
 {
     struct vm_object *obj = file->inode->data;
@@ -64,6 +78,8 @@ static ssize_t regular_read(struct file *file, vaddr_t buf, size_t len, uint64_t
             break;
         size_t chunk = MIN(MIN(len - done, PAGE_SIZE - pos % PAGE_SIZE), obj->size - pos);
         int err = regular_read_chunk(obj, pos, buf + done, chunk);
+        if (write_back_to_make_room(err))
+            err = regular_read_chunk(obj, pos, buf + done, chunk);
         if (err) {
             if (done == 0)
                 return err;
@@ -129,6 +145,8 @@ static ssize_t regular_write(struct file *file, vaddr_t buf, size_t len, uint64_
         uint64_t pos = *offset + done;
         size_t chunk = MIN(len - done, PAGE_SIZE - pos % PAGE_SIZE);
         int err = regular_write_chunk(obj, pos, buf + done, chunk);
+        if (write_back_to_make_room(err))
+            err = regular_write_chunk(obj, pos, buf + done, chunk);
         if (err) {
             if (done == 0)
                 return err;

@@ -764,6 +764,7 @@ static int show_vmstat(struct procfs_buf *buf, struct proc *p __unused)
     vmobject_io_counts(&pages_in, &pages_out, &in_writeback);
     vmstat_line(buf, "pgpgin", pages_in * (PAGE_SIZE / 1024)); /* Linux counts KiB here */
     vmstat_line(buf, "pgpgout", pages_out * (PAGE_SIZE / 1024));
+    vmstat_line(buf, "pgsteal_direct", vmobject_reclaimed());
     vmstat_line(buf, "pswpin", 0);
     vmstat_line(buf, "pswpout", 0);
     vmstat_line(buf, "pgalloc_normal", t.frames.allocs);

@@ -6,7 +6,7 @@
 #
 #   make disk-tests              (= every $(O)/disktests/NAME)
 
-DISK_TEST_PROGS := fuzz_walk nothing_lost full_fs read_only io_errors
+DISK_TEST_PROGS := fuzz_walk nothing_lost full_fs read_only io_errors read_big
 DISK_TEST_BIN := $(DISK_TEST_PROGS:%=$(O)/disktests/%)
 
 $(O)/disktests/%: tests/disk/%.c tests/disk/disktest.h tests/diff/errname.h tests/disk/disk.mk

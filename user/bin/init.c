@@ -13,7 +13,8 @@
  *                       FAIL NAME: exit status N | killed by signal N |
  *                                  MemFree X kB before, Y kB after
  *                     (the last when the test passed but the free memory in
- *                     /proc/meminfo differs: the kernel lost or kept pages),
+ *                     /proc/meminfo differs: the kernel lost or kept pages;
+ *                     the disks' page cache is emptied before each reading),
  *                     then "utest: N passed, N failed", and exits 0 if
  *                     nothing failed, else 1.
  *   run               runs the command in /etc/mica-run (one argument per
@@ -200,6 +201,23 @@ static int pattern_used(const char *pattern, char **names, int n)
     return 0;
 }
 
+/*
+XX
+ * /proc/sys/vm/drop_caches: 1 the clean cache, 2 free slabs, 4 no log
+ * line), so MemFree before and after a test compares the memory the test
+ * kept, not what it happened to leave cached (or what reclaim took away).
+ */
+static void drop_disk_caches(void)
+{
+    sync();
+    int fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
+    if (fd >= 0) {
+        if (write(fd, "3\n", 2) != 2)
+            printf("  init: drop_caches: %s\n", strerror(errno));
+        close(fd);
+    }
+}
+
 /* MemFree from /proc/meminfo in kB, or -1 if it cannot be read. */
 static long memfree_kb(void)
 {
@@ -250,6 +268,7 @@ static int run_test(const char *name)
     pid_t pid;
 
     snprintf(path, sizeof(path), "%s/%s", TEST_DIR, name);
+    drop_disk_caches();
     before = memfree_kb();
     pid = spawn(path, argv, "  init");
     if (pid < 0) {
@@ -258,6 +277,7 @@ static int run_test(const char *name)
     }
     status = wait_for(pid);
     reap_zombies(); /* the test's orphans, so their memory counts as freed */
+    drop_disk_caches();
     after = memfree_kb();
     if (WIFSIGNALED(status))
         printf("FAIL %s: killed by signal %d\n", name, WTERMSIG(status));
