@@ -38,6 +38,7 @@
 #include <mm/mm.h>
 #include <mm/usercopy.h>
 #include <mm/vmobject.h>
+#include <uapi/mount.h>
 #include <uapi/signal.h>
 
 /* ELF64 (System V gABI, x86-64 psABI) */
@@ -399,7 +400,8 @@ static int open_program(const char *path, struct inode **out)
     int rc = vfs_lookup(path, out);
     if (rc < 0)
         return rc;
-    if (!inode_is_regular(*out) || !inode_is_executable(*out)) {
+    if (!inode_is_regular(*out) || !inode_is_executable(*out) ||
+        (inode_sb(*out)->flags & MS_NOEXEC)) { /* a noexec mount: EACCES, as Linux */
         inode_put(*out);
         return -EACCES;
     }

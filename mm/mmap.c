@@ -26,6 +26,7 @@
 #include <mm/usercopy.h>
 #include <mm/vmobject.h>
 #include <uapi/mman.h>
+#include <uapi/mount.h>
 
 #define MAP_KNOWN_FLAGS                                                               \
     (MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN | MAP_DENYWRITE |           \
@@ -151,9 +152,11 @@ static bool file_offset_fits(const struct file *file, uint64_t offset, uint64_t 
 }
 
 /* Linux's path_noexec(): pipes live on a filesystem mounted noexec. */
+/* Linux's path_noexec: a pipe, or a file on a filesystem mounted noexec. */
 static bool file_noexec(const struct file *file)
 {
-    return file->inode && file->inode->kind == INODE_FIFO;
+    return file->inode && (file->inode->kind == INODE_FIFO ||
+                           (inode_sb(file->inode)->flags & MS_NOEXEC));
 }
 
 /*

@@ -212,9 +212,15 @@ static int open_inode(struct upath *up, int flags, uint32_t mode, struct inode *
     return err;
 }
 
-/* Opening for writing (or truncating) a file on a read-only mount: -EROFS. */
+/*
+ * Opening for writing (or truncating) a file on a read-only mount: -EROFS;
+ * a device node on a nodev mount: -EACCES.
+ */
 static int open_check_fs(struct inode *ino, int flags)
 {
+    bool device = ino->kind == INODE_CHARDEV || ino->kind == INODE_BLKDEV;
+    if (device && (inode_sb(ino)->flags & MS_NODEV))
+        return -EACCES;
     bool writes = (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
     bool data = inode_is_regular(ino) || inode_is_dir(ino);
     if (writes && data && (inode_sb(ino)->flags & MS_RDONLY))

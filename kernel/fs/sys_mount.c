@@ -50,6 +50,8 @@ static int remount(struct inode *target, unsigned long flags)
     struct super_block *sb = target->sb;
     if (!sb || sb->root != target || !sb->covered)
         return -EINVAL;
+    if (flags & (MS_SYNCHRONOUS | MS_DIRSYNC))
+        return -EINVAL; /* as for a new mount: mica has no synchronous mounts */
     if (!(sb->flags & MS_RDONLY) && (flags & MS_RDONLY))
         vfs_sync_sb(sb); /* everything written before the filesystem says it is clean */
     int err = sb->ops->remount ? sb->ops->remount(sb, flags & MS_PER_MOUNT) : 0;
@@ -62,6 +64,10 @@ static int remount(struct inode *target, unsigned long flags)
 static int mount_new(struct inode *target, vaddr_t usource, const char *fstype,
                      unsigned long flags)
 {
+    if (flags & (MS_SYNCHRONOUS | MS_DIRSYNC)) {
+        kprintf("mount: synchronous (sync, dirsync) mounts are not supported by mica\n");
+        return -EINVAL; /* not accepted and then ignored */
+    }
     if (strcmp(fstype, "ext2") != 0)
         return -ENODEV; /* the only disk filesystem mica knows */
     if (!inode_is_dir(target))
@@ -123,6 +129,7 @@ SYSCALL(SYS_umount2, umount2)
         return err;
     if (flags & (MNT_DETACH | MNT_EXPIRE))
         err = -EINVAL; /* lazy and expiring unmounts: not in mica */
+    /* MNT_FORCE: for ext2 Linux has nothing to force either (no umount_begin) */
     else
         err = vfs_umount(target); /* takes our reference when it succeeds */
     if (err)

@@ -518,8 +518,8 @@ static int link_target(struct inode *link, char **out)
 /* Replaces *ino, a symlink found in dir, with what it points at (followed to the end). */
 static int follow_link(struct inode *dir, struct inode **ino, struct link_budget *b)
 {
-    if (--b->left < 0 || b->depth >= LINK_NEST_MAX)
-        return -ELOOP;
+    if (--b->left < 0 || b->depth >= LINK_NEST_MAX || (inode_sb(*ino)->flags & MS_NOSYMFOLLOW))
+        return -ELOOP; /* too many, too deep, or on a nosymfollow mount */
     char *target;
     int err = link_target(*ino, &target);
     if (err)

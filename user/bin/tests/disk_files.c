@@ -211,6 +211,20 @@ static void exec_from_disk(void)
     int status = -1;
     waitpid(pid, &status, 0);
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s/true: status %#x", DIR, status);
+    /* mounted noexec: execve is EACCES, a PROT_EXEC mapping EPERM; nosymfollow: ELOOP */
+    CHECK(mount("", "/mnt", "ext2", MS_REMOUNT | MS_NOEXEC | MS_NOSYMFOLLOW, NULL) == 0,
+          "remount noexec,nosymfollow: %s", strerror(errno));
+    char *argv[] = { "true", NULL };
+    CHECK_ERR(execve(DIR "/true", argv, NULL), EACCES);
+    int fd = open(DIR "/true", O_RDONLY);
+    CHECK(mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0) == MAP_FAILED &&
+          errno == EPERM, "PROT_EXEC on a noexec mount: %s", strerror(errno));
+    close(fd);
+    CHECK(syscall2(SYS_symlink, (long)"true", (long)(DIR "/t")) == 0, "symlink");
+    CHECK_ERR(open(DIR "/t", O_RDONLY), ELOOP);
+    CHECK(unlink(DIR "/t") == 0);
+    CHECK_ERR(mount("", "/mnt", "ext2", MS_REMOUNT | MS_SYNCHRONOUS, NULL), EINVAL);
+    CHECK(mount("", "/mnt", "ext2", MS_REMOUNT, NULL) == 0, "remount: %s", strerror(errno));
     CHECK(unlink(DIR "/true") == 0);
 }
 
