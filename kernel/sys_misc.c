@@ -169,23 +169,6 @@ SYSCALL(SYS_time, time)
     return ts.tv_sec;
 }
 
-static int read_timespec(vaddr_t uts, struct linux_timespec *ts)
-{
-    if (copy_from_user(ts, uts, sizeof(*ts)) < 0)
-        return -EFAULT;
-    if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000)
-        return -EINVAL;
-    return 0;
-}
-
-/* A timespec in ns, saturating (a request of centuries sleeps "forever"). */
-static uint64_t timespec_to_ns(const struct linux_timespec *ts)
-{
-    if ((uint64_t)ts->tv_sec >= UINT64_MAX / NSEC_PER_SEC - 1)
-        return UINT64_MAX / 2;
-    return (uint64_t)ts->tv_sec * NSEC_PER_SEC + (uint64_t)ts->tv_nsec;
-}
-
 /* Writes what is left of a sleep interrupted now (for nanosleep's rem). */
 static int write_remaining(vaddr_t urem, uint64_t deadline)
 {
@@ -196,11 +179,11 @@ static int write_remaining(vaddr_t urem, uint64_t deadline)
 
 SYSCALL(SYS_nanosleep, nanosleep)
 {
-    struct linux_timespec req;
-    int rc = read_timespec(a0, &req);
+    uint64_t ns;
+    int rc = time_ns_from_user(a0, &ns);
     if (rc < 0)
         return rc;
-    uint64_t deadline = time_monotonic_ns() + timespec_to_ns(&req);
+    uint64_t deadline = time_monotonic_ns() + ns;
     if (time_sleep_until_ns(deadline) < 0) {
         write_remaining(a1, deadline);
         return -ERESTARTNOHAND; /* Linux: EINTR for a handler, even with SA_RESTART */
@@ -210,15 +193,15 @@ SYSCALL(SYS_nanosleep, nanosleep)
 
 SYSCALL(SYS_clock_nanosleep, clock_nanosleep)
 {
-    struct linux_timespec req, now;
+    struct linux_timespec now;
     if (clock_now(a0, &now) < 0 || a0 == CLOCK_THREAD_CPUTIME_ID)
         return -EINVAL;
-    int rc = read_timespec(a2, &req);
+    uint64_t ns;
+    int rc = time_ns_from_user(a2, &ns);
     if (rc < 0)
         return rc;
-    uint64_t ns = timespec_to_ns(&req);
     if (a1 & TIMER_ABSTIME) {
-        uint64_t now_ns = timespec_to_ns(&now);
+        uint64_t now_ns = (uint64_t)now.tv_sec * NSEC_PER_SEC + (uint64_t)now.tv_nsec;
         ns = ns > now_ns ? ns - now_ns : 0;
     }
     uint64_t deadline = time_monotonic_ns() + ns;

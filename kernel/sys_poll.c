@@ -77,14 +77,10 @@ static int timespec_deadline(vaddr_t uts, uint64_t *deadline)
     *deadline = NO_DEADLINE;
     if (!uts)
         return 0;
-    struct linux_timespec ts;
-    if (copy_from_user(&ts, uts, sizeof(ts)) < 0)
-        return -EFAULT;
-    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (long)NSEC_PER_SEC)
-        return -EINVAL;
-    uint64_t ns = (uint64_t)ts.tv_sec >= UINT64_MAX / NSEC_PER_SEC / 2
-                      ? UINT64_MAX / 4
-                      : (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+    uint64_t ns;
+    int err = time_ns_from_user(uts, &ns);
+    if (err)
+        return err;
     *deadline = time_monotonic_ns() + ns;
     return 0;
 }

@@ -23,6 +23,8 @@
 #include <kernel/sched.h>
 #include <kernel/time.h>
 #include <kernel/timer.h>
+#include <uapi/wait.h>
+#include <mm/usercopy.h>
 
 #define PIT_INPUT_HZ 1193182
 #define PIT_CHANNEL2 0x42
@@ -94,6 +96,19 @@ uint64_t time_realtime_ns(void)
 uint64_t time_tsc_hz(void)
 {
     return tsc_hz;
+}
+
+int time_ns_from_user(vaddr_t uts, uint64_t *ns)
+{
+    struct linux_timespec ts;
+    if (copy_from_user(&ts, uts, sizeof(ts)) < 0)
+        return -EFAULT;
+    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (long)NSEC_PER_SEC)
+        return -EINVAL;
+    *ns = (uint64_t)ts.tv_sec >= UINT64_MAX / NSEC_PER_SEC / 2
+              ? UINT64_MAX / 4
+              : (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+    return 0;
 }
 
 int time_sleep_until_ns(uint64_t deadline)

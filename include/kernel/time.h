@@ -20,6 +20,13 @@ uint64_t time_realtime_ns(void);
  * on every timer tick). 0, or -EINTR when a signal comes first.
  */
 int time_sleep_until_ns(uint64_t deadline);
+/*
+ * Reads a struct timespec from user memory at uts as nanoseconds, for every
+ * syscall that takes a timeout or sleep length (a huge tv_sec is clamped
+ * far into the future, never wrapped). 0, -EFAULT, or
+ * -EINVAL for a negative time or tv_nsec outside [0, 1e9).
+ */
+int time_ns_from_user(vaddr_t uts, uint64_t *ns);
 /* The TSC's measured rate in Hz (for the boot message and tests). */
 uint64_t time_tsc_hz(void);
 
